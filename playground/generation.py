@@ -1,0 +1,458 @@
+"""Streaming generation with per-token probabilities, the next-token view, and text scoring.
+
+``stream(...)`` yields a ``TokenEvent`` per generated token and ends with a ``GenerationDone``. Each event carries
+the chosen token's probability twice: as the model gave it (``raw_prob``: softmax of the logits) and as the sampler
+saw it (``prob``: after repetition penalty, temperature, top-k, top-p and min-p). The model runs on the compute
+worker thread; the caller's thread only reads events from a queue. Closing the generator stops the model within
+one token (a ``StoppingCriteria`` watches a ``threading.Event``).
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Iterator, Sequence
+
+import torch
+
+from .config import GenerationSettings, Limits
+from .models import LoadedModel
+from .tokens import token_label
+from .worker import ComputeWorker
+
+
+@dataclass(frozen=True)
+class Alternative:
+    token_id: int
+    token: str
+    prob: float  # as the sampler saw it (0 when filtered out by top-k / top-p / min-p)
+    raw_prob: float  # softmax of the model's logits
+
+
+@dataclass(frozen=True)
+class TokenEvent:
+    index: int  # 0-based position among generated tokens
+    token_id: int
+    token: str  # readable label of this one token
+    text: str  # text to append to the output (may be "" while a character's bytes are incomplete)
+    prob: float
+    raw_prob: float
+    alternatives: tuple[Alternative, ...]
+
+
+@dataclass(frozen=True)
+class PreparedPrompt:
+    text: str  # exactly what the model reads (chat template applied)
+    input_ids: list[int]
+    truncated: int = 0  # tokens cut from the start
+    used_template: bool = False
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GenerationDone:
+    text: str
+    tokens: tuple[TokenEvent, ...]
+    prompt: PreparedPrompt
+    stop_reason: str  # eos | length | stop_sequence | stopped | max_time
+    seconds: float
+    first_token_seconds: float | None
+    seed: int
+
+    @property
+    def new_tokens(self) -> int:
+        return len(self.tokens)
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.new_tokens / self.seconds if self.seconds > 0 else 0.0
+
+
+Event = TokenEvent | GenerationDone
+
+
+# ----------------------------------------------------------------------------------------------- prompts
+
+def prepare_prompt(lm: LoadedModel, limits: Limits, prompt: str = "", chat: bool = False,
+                   messages: Sequence[dict] | None = None, system: str | None = None) -> PreparedPrompt:
+    """Turn user input into model input ids.
+
+    Plain mode continues ``prompt``. Chat mode renders ``messages`` (plus ``prompt`` as the newest user turn, and
+    ``system`` when given) with the tokenizer's chat template. Too-long input is cut from the left, with a warning.
+    """
+    tokenizer = lm.tokenizer
+    warnings: list[str] = []
+    if len(prompt) > limits.max_input_chars:
+        raise ValueError(f"The prompt has {len(prompt):,} characters; the limit is {limits.max_input_chars:,}. "
+                         "Shorten it and try again.")
+    used_template = False
+    if chat:
+        turns = [dict(m) for m in (messages or [])]
+        if prompt:
+            turns.append({"role": "user", "content": prompt})
+        if not turns:
+            raise ValueError("Type a message first.")
+        if system and system.strip():
+            turns.insert(0, {"role": "system", "content": system.strip()})
+        if lm.has_chat_template:
+            text = tokenizer.apply_chat_template(turns, tokenize=False, add_generation_prompt=True)
+            used_template = True
+        else:
+            warnings.append("This model has no chat template (it is not a chat model); a plain "
+                            "'User:/Assistant:' layout is used instead.")
+            text = "".join(f"{m['role'].capitalize()}: {m['content']}\n" for m in turns) + "Assistant:"
+        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    else:
+        if not prompt.strip():
+            raise ValueError("The prompt is empty: type some text for the model to continue.")
+        text = prompt
+        ids = tokenizer(text)["input_ids"]
+    truncated = 0
+    if len(ids) > limits.max_prompt_tokens:
+        truncated = len(ids) - limits.max_prompt_tokens
+        ids = ids[truncated:]
+        text = tokenizer.decode(ids, skip_special_tokens=False)
+        warnings.append(f"The prompt was {truncated + len(ids):,} tokens; only the last {len(ids):,} are used "
+                        f"(the first {truncated:,} were cut).")
+    if not ids:
+        raise ValueError("The prompt produced no tokens.")
+    return PreparedPrompt(text, list(ids), truncated, used_template, tuple(warnings))
+
+
+# ----------------------------------------------------------------------------------------------- distributions
+
+def warp(scores: torch.Tensor, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
+         min_p: float = 0.0) -> torch.Tensor:
+    """Apply the sampling warpers in the order ``generate`` does; returns probabilities, same shape.
+
+    ``scores``: logits of shape (V,) or (B, V). Uses transformers' own warper classes so the result is exactly
+    the distribution the sampler draws from.
+    """
+    from transformers.generation.logits_process import (MinPLogitsWarper, TemperatureLogitsWarper,
+                                                        TopKLogitsWarper, TopPLogitsWarper)
+
+    x = scores.float().reshape(-1, scores.shape[-1])
+    if temperature != 1.0:
+        x = TemperatureLogitsWarper(temperature)(None, x)
+    if top_k:
+        x = TopKLogitsWarper(top_k=top_k)(None, x)
+    if top_p < 1.0:
+        x = TopPLogitsWarper(top_p=top_p)(None, x)
+    if min_p > 0:
+        x = MinPLogitsWarper(min_p=min_p)(None, x)
+    return torch.softmax(x, dim=-1).reshape(scores.shape)
+
+
+@dataclass(frozen=True)
+class NextTokenView:
+    """The top of a next-token distribution, raw and reshaped by sampling settings."""
+
+    tokens: tuple[Alternative, ...]  # sorted by raw probability
+    kept: int  # tokens with non-zero probability after filtering
+    entropy_bits: float  # of the reshaped distribution
+    vocab_size: int
+
+
+def next_token_view(logits: torch.Tensor, tokenizer, temperature: float = 1.0, top_k: int = 0,
+                    top_p: float = 1.0, min_p: float = 0.0, greedy: bool = False, top_n: int = 20) -> NextTokenView:
+    """Reshape cached next-token ``logits`` (shape (V,)) for new settings without running the model again."""
+    logits = logits.float()
+    raw = torch.softmax(logits, dim=-1)
+    if greedy:
+        probs = torch.zeros_like(raw)
+        probs[int(torch.argmax(logits))] = 1.0
+    else:
+        probs = warp(logits, temperature, top_k, top_p, min_p)
+    top = torch.topk(raw, min(top_n, raw.numel()))
+    items = tuple(Alternative(int(i), token_label(tokenizer, int(i)), float(probs[i]), float(p))
+                  for p, i in zip(top.values.tolist(), top.indices.tolist()))
+    nz = probs[probs > 0]
+    entropy = float(-(nz * torch.log2(nz)).sum())
+    return NextTokenView(items, int((probs > 0).sum()), entropy, raw.numel())
+
+
+def _forward_logits(lm: LoadedModel, ids: list[int]) -> torch.Tensor:
+    with torch.inference_mode():
+        x = torch.tensor([ids], device=lm.device)
+        return lm.model(input_ids=x).logits[0].float().cpu()  # (T, V)
+
+
+class LogitsCache:
+    """Small LRU of next-token logits keyed by model and prompt, so sliders redraw without a forward pass."""
+
+    def __init__(self, size: int = 32) -> None:
+        from collections import OrderedDict
+
+        self.size = size
+        self._items: "OrderedDict[tuple, torch.Tensor]" = OrderedDict()
+        self._lock = threading.Lock()
+        self.misses = 0
+
+    def get(self, lm: LoadedModel, worker: ComputeWorker, ids: list[int]) -> torch.Tensor:
+        key = (lm.spec.key, lm.dtype, tuple(ids))
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        logits = worker.call(_forward_logits, lm, ids)[-1]  # (V,)
+        with self._lock:
+            self.misses += 1
+            self._items[key] = logits
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return logits
+
+
+@dataclass(frozen=True)
+class TextScore:
+    """Per-token surprisal of a text under the model; perplexity = exp(mean surprisal in nats)."""
+
+    tokens: tuple[str, ...]  # labels of the scored tokens (the first token has no prediction, so it is left out)
+    surprisal_bits: tuple[float, ...]
+    probs: tuple[float, ...]
+    perplexity: float
+
+
+def score_text(lm: LoadedModel, worker: ComputeWorker, text: str, limits: Limits) -> TextScore:
+    """How surprised the model is by each token of ``text`` (teacher forcing, one forward pass)."""
+    if not text.strip():
+        raise ValueError("The text is empty.")
+    if len(text) > limits.max_input_chars:
+        raise ValueError(f"The text has {len(text):,} characters; the limit is {limits.max_input_chars:,}.")
+    ids = lm.tokenizer(text)["input_ids"][: limits.max_prompt_tokens]
+    bos = lm.tokenizer.bos_token_id
+    if bos is not None and (not ids or ids[0] != bos) and len(ids) < 2:
+        ids = [bos] + ids
+    if len(ids) < 2:
+        raise ValueError("The text needs at least two tokens to be scored.")
+    logits = worker.call(_forward_logits, lm, ids)
+    logp = torch.log_softmax(logits[:-1], dim=-1)
+    target = torch.tensor(ids[1:])
+    lp = logp.gather(1, target[:, None])[:, 0]
+    return TextScore(tuple(token_label(lm.tokenizer, i) for i in ids[1:]),
+                     tuple((-lp / math.log(2)).tolist()), tuple(lp.exp().tolist()), float(torch.exp(-lp.mean())))
+
+
+# ----------------------------------------------------------------------------------------------- streaming
+
+class _StopOnEvent:
+    """StoppingCriteria: true once ``event`` is set (user Stop, client gone, or a stop sequence seen)."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def __call__(self, input_ids: torch.LongTensor, scores=None, **kwargs) -> torch.BoolTensor:
+        return torch.full((input_ids.shape[0],), self.event.is_set(), dtype=torch.bool, device=input_ids.device)
+
+
+class _Recorder:
+    """LogitsProcessor placed after the penalties and before the sampling warpers: keeps each step's scores."""
+
+    def __init__(self) -> None:
+        self.scores: list[torch.Tensor] = []
+
+    def __call__(self, input_ids, scores):
+        self.scores.append(scores[0].detach())
+        return scores
+
+
+class _EventStreamer:
+    """Streamer that turns each new token into a ``TokenEvent`` (runs on the worker thread)."""
+
+    def __init__(self, lm: LoadedModel, settings: GenerationSettings, out: "queue.Queue", stop: threading.Event,
+                 top_n: int, raw_logits: list, recorder: _Recorder) -> None:
+        self.lm, self.settings, self.out, self.stop, self.top_n = lm, settings, out, stop, top_n
+        self.raw_logits, self.recorder = raw_logits, recorder
+        self.ids: list[int] = []
+        self.events: list[TokenEvent] = []
+        self.printed = 0
+        self.text = ""
+        self.stopped_by_sequence = False
+        self.first_token_at: float | None = None
+        self._prompt_seen = False
+
+    def put(self, value: torch.Tensor) -> None:
+        if not self._prompt_seen:  # generate() first hands over the prompt
+            self._prompt_seen = True
+            return
+        if self.stopped_by_sequence:
+            return
+        if self.first_token_at is None:
+            self.first_token_at = time.perf_counter()
+        token_id = int(value.reshape(-1)[0])
+        raw = self.raw_logits.pop(0) if self.raw_logits else None
+        pre = self.recorder.scores.pop(0) if self.recorder.scores else raw
+        self._emit(token_id, raw if raw is not None else pre, pre)
+
+    def _emit(self, token_id: int, raw: torch.Tensor, pre: torch.Tensor) -> None:
+        s = self.settings
+        raw_probs = torch.softmax(raw.float(), dim=-1)
+        if s.do_sample:
+            probs = warp(pre, s.temperature, s.top_k, s.top_p, s.min_p)
+        else:
+            probs = torch.softmax(pre.float(), dim=-1)
+        top = torch.topk(pre.float(), min(self.top_n, pre.numel())).indices.tolist()
+        tok = self.lm.tokenizer
+        alternatives = tuple(Alternative(i, token_label(tok, i), float(probs[i]), float(raw_probs[i])) for i in top)
+        self.ids.append(token_id)
+        delta = self._advance_text()
+        event = TokenEvent(len(self.events), token_id, token_label(tok, token_id), delta,
+                           float(probs[token_id]), float(raw_probs[token_id]), alternatives)
+        self.events.append(event)
+        self.out.put(event)
+
+    def _advance_text(self) -> str:
+        """New stable text since the last event; holds back incomplete characters and possible stop prefixes."""
+        full = self.lm.tokenizer.decode(self.ids, skip_special_tokens=True)
+        for stop in self.settings.stop:
+            at = full.find(stop, max(0, self.printed - len(stop)))
+            if at != -1:
+                self.stopped_by_sequence = True
+                self.stop.set()
+                full = full[:at]
+                break
+        self.text = full
+        safe = len(full)
+        if not self.stopped_by_sequence:
+            if full.endswith("\ufffd"):
+                safe = len(full.rstrip("\ufffd"))
+            for stop in self.settings.stop:
+                for k in range(min(len(stop) - 1, len(full)), 0, -1):
+                    if full.endswith(stop[:k]):
+                        safe = min(safe, len(full) - k)
+                        break
+        safe = max(safe, self.printed)
+        delta = full[self.printed:safe]
+        self.printed = safe
+        return delta
+
+    def end(self) -> None:
+        pass
+
+
+def _output_head(model) -> torch.nn.Module | None:
+    try:
+        return model.get_output_embeddings()
+    except (AttributeError, NotImplementedError):
+        return None
+
+
+def _run_generate(lm: LoadedModel, prompt: PreparedPrompt, settings: GenerationSettings, out: "queue.Queue",
+                  stop: threading.Event, seed: int, top_n: int) -> dict:
+    """Worker-side body of ``stream``: runs ``model.generate`` and pushes TokenEvents into ``out``."""
+    from transformers import LogitsProcessorList, StoppingCriteriaList
+
+    started = time.perf_counter()
+    if stop.is_set():  # the user left while the job was waiting in the queue
+        return {"stop_reason": "stopped", "text": "", "events": [], "started": started, "first": None}
+    torch.manual_seed(seed)
+    model, tok = lm.model, lm.tokenizer
+    input_ids = torch.tensor([prompt.input_ids], device=lm.device)
+    kwargs = settings.to_generate_kwargs()
+    kwargs.update(pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id)
+    raw_logits: list[torch.Tensor] = []
+    recorder = _Recorder()
+    streamer = _EventStreamer(lm, settings, out, stop, top_n, raw_logits, recorder)
+    head = _output_head(model) if settings.num_beams == 1 else None
+    hook = head.register_forward_hook(lambda m, a, o: raw_logits.append(o[0, -1].detach())) if head else None
+    try:
+        with torch.inference_mode():
+            if settings.num_beams > 1:  # transformers cannot stream beam search: emit the tokens at the end
+                output = model.generate(input_ids, attention_mask=torch.ones_like(input_ids),
+                                        stopping_criteria=StoppingCriteriaList([_StopOnEvent(stop)]), **kwargs)
+                new = output[0, input_ids.shape[1]:].tolist()
+                _replay(lm, prompt.input_ids, new, streamer)
+            else:
+                model.generate(input_ids, attention_mask=torch.ones_like(input_ids), streamer=streamer,
+                               logits_processor=LogitsProcessorList([recorder]),
+                               stopping_criteria=StoppingCriteriaList([_StopOnEvent(stop)]), **kwargs)
+    finally:
+        if hook is not None:
+            hook.remove()
+    elapsed = time.perf_counter() - started
+    n = len(streamer.events)
+    eos = set(_eos_ids(lm))
+    if streamer.stopped_by_sequence:
+        reason = "stop_sequence"
+    elif stop.is_set():
+        reason = "stopped"
+    elif n and streamer.events[-1].token_id in eos:
+        reason = "eos"
+    elif n >= settings.max_new_tokens:
+        reason = "length"
+    elif settings.max_time is not None and elapsed >= settings.max_time * 0.95:
+        reason = "max_time"
+    else:
+        reason = "eos"
+    return {"stop_reason": reason, "text": streamer.text, "events": streamer.events, "started": started,
+            "first": streamer.first_token_at}
+
+
+def _replay(lm: LoadedModel, prompt_ids: list[int], new_ids: list[int], streamer: _EventStreamer) -> None:
+    """Score a finished sequence with one forward pass and feed its tokens to the streamer (beam search)."""
+    pad = lm.tokenizer.pad_token_id
+    while new_ids and pad is not None and new_ids[-1] == pad and pad not in _eos_ids(lm):
+        new_ids = new_ids[:-1]
+    if not new_ids:
+        return
+    logits = _forward_logits(lm, prompt_ids + new_ids)[len(prompt_ids) - 1: -1]
+    streamer.first_token_at = time.perf_counter()
+    streamer._prompt_seen = True
+    for row, token_id in zip(logits, new_ids):
+        streamer._emit(token_id, row, row)
+
+
+def _eos_ids(lm: LoadedModel) -> list[int]:
+    eos = getattr(lm.model.generation_config, "eos_token_id", None)
+    if eos is None:
+        eos = lm.tokenizer.eos_token_id
+    return [eos] if isinstance(eos, int) else list(eos or [])
+
+
+def stream(lm: LoadedModel, worker: ComputeWorker, prompt: PreparedPrompt, settings: GenerationSettings,
+           limits: Limits | None = None, stop_event: threading.Event | None = None) -> Iterator[Event]:
+    """Generate with live token events; the last item is a ``GenerationDone``.
+
+    Setting ``stop_event`` (or closing this generator, e.g. when a web client disconnects) ends generation
+    within one token. ``settings.seed`` None picks a seed and reports it in ``GenerationDone.seed``.
+    """
+    limits = limits or Limits()
+    settings = settings.capped(limits)
+    seed = settings.seed if settings.seed is not None else random.randrange(2**32)
+    stop = stop_event or threading.Event()
+    out: "queue.Queue[TokenEvent]" = queue.Queue()
+    future = worker.submit(_run_generate, lm, prompt, settings, out, stop, seed, limits.top_alternatives,
+                           batch_key=f"generate:{lm.spec.key}")
+    try:
+        while True:
+            try:
+                yield out.get(timeout=0.05)
+                continue
+            except queue.Empty:
+                if not future.done():
+                    continue
+            while not out.empty():  # drain what arrived before the job finished
+                yield out.get_nowait()
+            break
+        info = future.result()  # re-raises a worker error here
+        first = info["first"]
+        yield GenerationDone(info["text"], tuple(info["events"]), prompt, info["stop_reason"],
+                             time.perf_counter() - info["started"],
+                             None if first is None else first - info["started"], seed)
+    finally:
+        stop.set()
+
+
+def generate(lm: LoadedModel, worker: ComputeWorker, prompt: PreparedPrompt, settings: GenerationSettings,
+             limits: Limits | None = None) -> GenerationDone:
+    """Run ``stream`` to the end and return its summary."""
+    done = None
+    for event in stream(lm, worker, prompt, settings, limits):
+        if isinstance(event, GenerationDone):
+            done = event
+    assert done is not None
+    return done
