@@ -50,3 +50,9 @@ def tokenize(tokenizer, text: str, add_special_tokens: bool = True) -> list[Toke
     ids = tokenizer(text, add_special_tokens=add_special_tokens)["input_ids"]
     special = set(getattr(tokenizer, "all_special_ids", []) or [])
     return [TokenInfo(i, token_label(tokenizer, i), i in special) for i in ids]
+
+
+def describe_ids(tokenizer, ids: list[int]) -> list[TokenInfo]:
+    """Readable labels for token ids the model actually reads."""
+    special = set(getattr(tokenizer, "all_special_ids", []) or [])
+    return [TokenInfo(i, token_label(tokenizer, i), i in special) for i in ids]

@@ -58,8 +58,10 @@ def make_model(kind: str, folder: Path, chat: bool = True, safetensors: bool = T
         raise ValueError(kind)
     torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_config(config)
-    model.save_pretrained(folder, safe_serialization=safetensors)
+    model.save_pretrained(folder)
     if not safetensors:
+        # transformers 5 always writes safetensors; lay out a legacy pickled checkpoint by hand instead.
+        torch.save(model.state_dict(), folder / "pytorch_model.bin")
         for f in folder.glob("*.safetensors"):
             f.unlink()
     return folder

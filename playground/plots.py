@@ -1,0 +1,38 @@
+"""Figures from core results (plotly; no gradio here)."""
+
+from __future__ import annotations
+
+from .generation import NextTokenView
+
+
+def _show(token: str) -> str:
+    """Make whitespace visible in axis labels: ' the' -> '␣the', newline -> '⏎'."""
+    return token.replace(" ", "␣").replace("\n", "⏎").replace("\t", "⇥") or "∅"
+
+
+def next_token_figure(view: NextTokenView, title: str = "", labels: tuple[str, str] = ("model", "sampler")):
+    """Horizontal bars: the model's probability of each top token and the probability after reshaping.
+
+    ``labels``: legend names for (raw, reshaped), already translated by the caller.
+    """
+    import plotly.graph_objects as go
+
+    items = list(view.tokens)[::-1]  # plotly draws the first bar at the bottom
+    names = []
+    seen: dict[str, int] = {}
+    for alt in items:  # two tokens can look alike (e.g. byte pieces): keep axis labels unique
+        name = _show(alt.token)
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name} ({alt.token_id})")
+    fig = go.Figure()
+    fig.add_bar(y=names, x=[a.raw_prob for a in items], orientation="h", name=labels[0],
+                marker_color="#9db4d6", hovertemplate="%{y}: %{x:.2%}<extra>" + labels[0] + "</extra>")
+    fig.add_bar(y=names, x=[a.prob for a in items], orientation="h", name=labels[1],
+                marker_color="#e4572e", hovertemplate="%{y}: %{x:.2%}<extra>" + labels[1] + "</extra>")
+    fig.update_layout(barmode="group", height=max(320, 26 * len(items) + 90), margin=dict(l=10, r=10, t=50, b=30),
+                      title=dict(text=title, font=dict(size=13)), xaxis=dict(tickformat=".0%", rangemode="tozero"),
+                      legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"),
+                      plot_bgcolor="white", bargap=0.25)
+    fig.update_yaxes(tickfont=dict(family="monospace"))
+    fig.update_xaxes(gridcolor="#eee")
+    return fig

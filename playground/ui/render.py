@@ -1,0 +1,74 @@
+"""HTML for the token views. Pure string building, escaped; no gradio import needed."""
+
+from __future__ import annotations
+
+import html
+from typing import Iterable, Sequence
+
+from ..generation import TokenEvent
+from ..tokens import TokenInfo
+
+STYLE = """<style>
+.pg-tokens{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:14px;line-height:2.1;white-space:pre-wrap;
+  word-break:break-word}
+.pg-tok{position:relative;border-radius:3px;padding:1px 0;margin:0 1px;border-bottom:2px solid rgba(0,0,0,.15);
+  cursor:help;color:#111}
+.pg-tok:hover{outline:2px solid #333}
+.pg-tok:hover::after{content:attr(data-tip);position:absolute;left:0;top:1.9em;z-index:50;background:#222;color:#fff;
+  padding:6px 8px;border-radius:6px;font-size:12px;line-height:1.45;white-space:pre;pointer-events:none;
+  box-shadow:0 2px 8px rgba(0,0,0,.3)}
+.pg-legend{font-size:12px;color:#555;margin-top:6px}
+.pg-legend span{display:inline-block;padding:0 6px;margin-right:4px;border-radius:3px;color:#111}
+.pg-chip{display:inline-block;margin:2px;padding:2px 5px;border-radius:4px;background:#eef2f8;
+  border:1px solid #cbd5e1;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px;color:#111}
+.pg-chip small{color:#666;margin-left:3px}
+.pg-chip.special{background:#fde8d7;border-color:#f0b27a}
+.pg-empty{color:#777;font-style:italic}
+</style>"""
+
+
+def prob_color(p: float) -> str:
+    """Background colour for a probability: red (unlikely) -> yellow -> green (likely)."""
+    p = min(max(p, 0.0), 1.0)
+    return f"hsl({int(120 * p)}, 75%, 82%)"
+
+
+def _visible(text: str) -> str:
+    return text.replace("\n", "⏎\n").replace("\t", "⇥")
+
+
+def token_span(event: TokenEvent, prob_label: str = "p", raw_label: str = "model") -> str:
+    lines = [f"{event.token!r}  {prob_label}={event.prob:.1%}  {raw_label}={event.raw_prob:.1%}"]
+    for alt in event.alternatives:
+        mark = "→" if alt.token_id == event.token_id else " "
+        lines.append(f"{mark} {alt.token!r:<16} {alt.prob:6.1%}  ({raw_label} {alt.raw_prob:.1%})")
+    tip = html.escape("\n".join(lines), quote=True)
+    return (f'<span class="pg-tok" style="background:{prob_color(event.prob)}" data-tip="{tip}">'
+            f"{html.escape(_visible(event.token))}</span>")
+
+
+def tokens_html(events: Sequence[TokenEvent], legend: str = "", empty: str = "",
+                prob_label: str = "p", raw_label: str = "model") -> str:
+    """Generated tokens coloured by the probability the sampler gave them; hover shows the alternatives."""
+    if not events:
+        return STYLE + f'<div class="pg-empty">{html.escape(empty)}</div>'
+    body = "".join(token_span(e, prob_label, raw_label) for e in events)
+    scale = "".join(f'<span style="background:{prob_color(p)}">{p:.0%}</span>' for p in (0.05, 0.25, 0.5, 0.75, 1.0))
+    return STYLE + f'<div class="pg-tokens">{body}</div><div class="pg-legend">{html.escape(legend)} {scale}</div>'
+
+
+def chips_html(tokens: Iterable[TokenInfo], summary: str = "") -> str:
+    """The tokenizer view: each token as a chip with its id."""
+    chips = "".join(
+        f'<span class="pg-chip{" special" if t.special else ""}">{html.escape(_visible(t.label)) or "∅"}'
+        f"<small>{t.token_id}</small></span>" for t in tokens)
+    return STYLE + f'<div class="pg-legend">{html.escape(summary)}</div><div>{chips}</div>'
+
+
+def token_table(events: Sequence[TokenEvent]) -> list[list]:
+    """Rows for the click-to-inspect table: position, token, probabilities, alternatives."""
+    rows = []
+    for e in events:
+        alts = ", ".join(f"{a.token!r} {a.prob:.0%}" for a in e.alternatives if a.token_id != e.token_id)
+        rows.append([e.index + 1, repr(e.token), round(e.prob, 4), round(e.raw_prob, 4), alts])
+    return rows
