@@ -30,7 +30,7 @@ class Limits:
     max_time: float = field(default=120.0, metadata={"help": "Seconds one generation may run at most."})
     max_models: int = field(default=2, metadata={"help": "Loaded models kept in memory (LRU)."})
     queue_size: int = field(default=64, metadata={"help": "Requests waiting in the Gradio queue."})
-    concurrency: int = field(default=2, metadata={"help": "Model requests running at once."})
+    concurrency: int = field(default=1, metadata={"help": "Model requests running at once (others queue)."})
     max_file_size: str = field(default="10mb", metadata={"help": "Largest upload."})
     top_alternatives: int = field(default=5, metadata={"help": "Alternatives kept per generated token."})
 

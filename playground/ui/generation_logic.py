@@ -12,7 +12,7 @@ from ..generation import GenerationDone, TokenEvent, next_token_view, prepare_pr
 from ..plots import next_token_figure
 from ..tokens import describe_ids
 from . import render
-from .context import UIContext, lang_of, load_or_error
+from .context import UIContext, lang_of, load_or_error, spec_from_choice
 from .strings import t
 
 CHAT, COMPLETE = "chat", "complete"
@@ -53,6 +53,25 @@ def settings_from_ui(max_new_tokens, do_sample, temperature, top_k, top_p, min_p
         raise ValueError(str(exc)) from None
 
 
+def validate_request(ctx: UIContext, mode: str, prompt: str, history: list | None, choice: str,
+                     settings_values: tuple | None, request: gr.Request | None = None) -> None:
+    """Fast checks before any model work; raises ``gr.Error`` (shown as a message, outputs untouched)."""
+    lang = lang_of(request)
+    if not (prompt or "").strip() and not (settings_values is None and mode == CHAT and history):
+        raise gr.Error(t("empty_prompt", lang))
+    if len(prompt or "") > ctx.engine.limits.max_input_chars:
+        raise gr.Error(t("too_long", lang, n=len(prompt), limit=ctx.engine.limits.max_input_chars))
+    if settings_values is not None:
+        try:
+            settings_from_ui(*settings_values).capped(ctx.engine.limits)
+        except ValueError as exc:
+            raise gr.Error(t("bad_setting", lang, error=str(exc))) from None
+    try:
+        spec_from_choice(choice)
+    except ValueError as exc:
+        raise gr.Error(t("model_error", lang, error=str(exc))) from None
+
+
 def _prepare(ctx: UIContext, lm, mode: str, prompt: str, system: str, history: list | None):
     return prepare_prompt(lm, ctx.engine.limits, prompt=prompt or "", chat=(mode == CHAT),
                           messages=history_messages(history) if mode == CHAT else None, system=system)
@@ -63,12 +82,8 @@ def run_generation(ctx: UIContext, mode: str, prompt: str, system: str, history:
     """Stream one generation. Yields (chat history, output text, tokens html, stats, table, prompt box)."""
     lang = lang_of(request)
     prompt = prompt or ""
-    if not prompt.strip():
-        raise gr.Error(t("empty_prompt", lang))
-    try:
-        settings = settings_from_ui(*settings_values).capped(ctx.engine.limits)
-    except ValueError as exc:
-        raise gr.Error(t("bad_setting", lang, error=str(exc))) from None
+    validate_request(ctx, mode, prompt, history, choice, settings_values, request)  # API callers skip the UI's check
+    settings = settings_from_ui(*settings_values).capped(ctx.engine.limits)
     lm = load_or_error(ctx, choice, lang)
     try:
         prepared = _prepare(ctx, lm, mode, prompt, system, history)

@@ -7,7 +7,7 @@ import gradio as gr
 from ..devices import gpu_task
 from . import render
 from .context import UIContext
-from .generation_logic import CHAT, COMPLETE, analyze_prompt, run_generation
+from .generation_logic import CHAT, COMPLETE, analyze_prompt, run_generation, validate_request
 
 EXAMPLES = [
     [CHAT, "Explain what a neural network is in two sentences."],
@@ -96,18 +96,33 @@ def build_generation_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
     def request_stop(request: gr.Request):
         ctx.request_stop(request)
 
+    def check_generate(mode, prompt, history, model, max_new, do_sample, temperature, top_k, top_p, min_p, rep,
+                       ngram, beams, stops, seed, max_time, request: gr.Request):
+        validate_request(ctx, mode, prompt, history, model, (max_new, do_sample, temperature, top_k, top_p, min_p,
+                                                             rep, ngram, beams, stops, seed, max_time), request)
+
+    def check_analyze(mode, prompt, history, model, request: gr.Request):
+        validate_request(ctx, mode, prompt, history, model, None, request)
+
+    # Each action = a fast check with no outputs (a bad input becomes a message and changes nothing on screen),
+    # then the real work.
     outputs = [chatbot, output, tokens, stats, table, prompt]
-    gen = run.click(generate, gen_inputs, outputs, concurrency_id="model", api_name="generate")
-    submit = prompt.submit(generate, gen_inputs, outputs, concurrency_id="model", api_name=False)
-    stop.click(request_stop, None, None, cancels=[gen, submit], queue=False, api_name="stop")
+    check_inputs = [mode, prompt, chatbot, model, *settings]
+    gens = []
+    for trigger in (run.click, prompt.submit):
+        checked = trigger(check_generate, check_inputs, None, concurrency_limit=None, api_name=False)
+        gens.append(checked.success(generate, gen_inputs, outputs, concurrency_id="model", show_progress="minimal",
+                                    api_name="generate" if trigger == run.click else False))
+    stop.click(request_stop, None, None, cancels=gens, queue=False, api_name="stop")
     clear.click(lambda: ([], "", render.tokens_html([], empty=""), "", [], ""), None,
                 [chatbot, output, tokens, stats, table, prompt], queue=False, api_name=False)
     mode.change(lambda m: (gr.update(visible=m == CHAT), gr.update(visible=m != CHAT), gr.update(visible=m == CHAT)),
                 mode, [chatbot, output, system_box], queue=False, api_name=False)
 
     nt_inputs = [mode, prompt, system, chatbot, model, do_sample, temperature, top_k, top_p, min_p]
-    analyze.click(next_token, nt_inputs, [chart, chips, template], concurrency_id="light", concurrency_limit=4,
-                  api_name="next_token")
+    analyze.click(check_analyze, [mode, prompt, chatbot, model], None, concurrency_limit=None, api_name=False).success(
+        next_token, nt_inputs, [chart, chips, template], concurrency_id="light", concurrency_limit=4,
+        api_name="next_token")
     for slider in (temperature, top_k, top_p, min_p):
         slider.release(reshape, nt_inputs, [chart, chips, template], concurrency_id="light", api_name=False)
     do_sample.change(reshape, nt_inputs, [chart, chips, template], concurrency_id="light", api_name=False)

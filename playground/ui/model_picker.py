@@ -25,23 +25,15 @@ def build_model_picker(ctx: UIContext) -> dict[str, gr.components.Component]:
             yield t("model_loading", lang, name=spec.name)
             yield t("model_ready", lang, info=ctx.engine.model(spec).describe())
         except (ModelLoadError, ValueError, OSError) as exc:
-            yield "⚠️ " + t("model_error", lang, error=str(exc))
-
-    def initial_status(value: str, request: gr.Request) -> str:
-        lang = lang_of(request)
-        if ctx.startup_error:
-            return t("startup_failed", lang, error=ctx.startup_error)
-        try:
-            spec = spec_from_choice(value)
-        except ValueError:
-            return ""
-        for key in ctx.engine.registry.loaded_keys():
-            if key[0] == spec.key:
-                return t("model_ready", lang, info=ctx.engine.model(spec).describe())
-        return t("model_loading", lang, name=spec.name)
+            if ctx.startup_error and value == (default.label or default.ref):
+                yield t("startup_failed", lang, error=ctx.startup_error)
+            else:
+                yield "⚠️ " + t("model_error", lang, error=str(exc))
 
     gr.on([load.click, choice.input], load_model, inputs=choice, outputs=status, concurrency_id="model",
           api_name="load_model")
-    ctx.demo.load(initial_status, inputs=choice, outputs=status, queue=False, api_name=False)
+    # On page load: show "loading…" and then "ready" (waits for the start-up preload instead of loading twice).
+    ctx.demo.load(load_model, inputs=choice, outputs=status, concurrency_limit=None, api_name=False,
+                  show_progress="hidden")
     ctx.components.update(model=choice, model_status=status)
     return {"model": choice, "load": load, "status": status}

