@@ -11,6 +11,7 @@ same kind of work) are the ones a later version can serve together in one batche
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 from concurrent.futures import Future
@@ -30,9 +31,17 @@ class Job:
 
 
 class ComputeWorker:
-    """A single daemon thread executing queued jobs; started on first use, never at import."""
+    """A single daemon thread executing queued jobs; started on first use, never at import.
 
-    def __init__(self, name: str = "playground-compute") -> None:
+    ``dedicated=False`` runs each job on its own short-lived thread instead. That is the mode for ZeroGPU Spaces,
+    where the GPU is attached only inside the request's ``spaces.GPU`` call, so a long-lived thread in the main
+    process could never use it (the CPU thread-pool slowdown this class avoids does not apply on a GPU).
+    """
+
+    def __init__(self, name: str = "playground-compute", dedicated: bool | None = None) -> None:
+        if dedicated is None:
+            dedicated = not os.environ.get("SPACES_ZERO_GPU")
+        self.dedicated = dedicated
         self.name = name
         self._queue: "queue.Queue[Job | None]" = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -46,6 +55,8 @@ class ComputeWorker:
                 self._thread.start()
 
     def in_worker(self) -> bool:
+        if not self.dedicated:
+            return threading.current_thread().name == f"{self.name}-job"
         return threading.current_thread() is self._thread
 
     @property
@@ -58,6 +69,9 @@ class ComputeWorker:
         job = Job(fn, args, kwargs, batch_key)
         if self.in_worker():  # a job that needs more compute runs it inline instead of deadlocking
             self._execute(job)
+            return job.future
+        if not self.dedicated:
+            threading.Thread(target=self._execute, args=(job,), name=f"{self.name}-job", daemon=True).start()
             return job.future
         self._ensure_started()
         self._queue.put(job)

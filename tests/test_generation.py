@@ -516,3 +516,4 @@ def test_score_text_refuses_bad_input(tiny_lm, worker):
         score_text(tiny_lm, worker, "  ", LIMITS)
     with pytest.raises(ValueError, match="limit"):
         score_text(tiny_lm, worker, "x" * 30, Limits(max_input_chars=20))
+

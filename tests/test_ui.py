@@ -122,3 +122,29 @@ def test_cancelling_a_generation_frees_the_model(client, launched_app):
     assert probe.result(timeout=20) == ctx.engine.worker.name
     history, *_ = client.predict("chat", "Say hi.", "", [], BUNDLED, *settings(max_new=8), api_name="/generate")
     assert last_message_text(history)
+
+
+
+def test_startup_failure_shows_a_banner_and_the_app_still_works(tmp_path, gpt2_folder, worker):
+    """A default model that cannot load: the app builds, says so in words, and other models still work."""
+    from playground.config import Limits
+    from playground.engine import Engine
+    from playground.models import ModelLoadError, ModelRegistry, ModelSpec, load_model
+    from playground.ui import build_app
+    from playground.ui.strings import t
+
+    def loader(spec, *args, **kwargs):
+        if spec.source != "local":
+            raise ModelLoadError("the bundled model file is damaged")
+        return load_model(spec, *args, **kwargs)
+
+    registry = ModelRegistry(max_models=2, device="cpu", dtype="float32", worker=worker, loader=loader,
+                             cache_root=tmp_path)
+    demo, ctx = build_app(Engine(Limits(), registry))
+    ctx.preload()
+    deadline = time.time() + 30
+    while ctx.startup_error is None and time.time() < deadline:
+        time.sleep(0.05)
+    assert ctx.startup_error and "damaged" in ctx.startup_error
+    assert "damaged" in t("startup_failed", "en", error=ctx.startup_error)
+    assert ctx.engine.model(ModelSpec("local", str(gpt2_folder))).model is not None
