@@ -6,6 +6,7 @@ Validation errors are ``ValueError`` with a sentence a workshop participant unde
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -37,7 +38,7 @@ class Limits:
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and value <= 0:
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and not value > 0:  # NaN too
                 raise ValueError(f"Limit {f.name} must be positive, got {value}.")
 
     @classmethod
@@ -52,6 +53,8 @@ class Limits:
             kind = type(f.default)
             try:
                 values[f.name] = kind(raw)
+                if isinstance(values[f.name], float) and not math.isfinite(values[f.name]):
+                    raise ValueError(raw)
             except ValueError:
                 raise ValueError(f"PLAYGROUND_{f.name.upper()}={raw!r} is not a valid {kind.__name__}.") from None
         return cls(**values)

@@ -407,6 +407,8 @@ def _replay(lm: LoadedModel, prompt_ids: list[int], new_ids: list[int], streamer
     streamer.first_token_at = time.perf_counter()
     streamer._prompt_seen = True
     for i, (row, token_id) in enumerate(zip(logits, new_ids)):
+        if streamer.stopped_by_sequence:  # beam search ran past the stop sequence: drop the rest
+            break
         streamer._emit(token_id, row, row, last=i == len(new_ids) - 1)
 
 

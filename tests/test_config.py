@@ -149,6 +149,8 @@ def test_limits_from_env_defaults_to_os_environ(monkeypatch):
     ("PLAYGROUND_MAX_NEW_TOKENS", "lots"),
     ("PLAYGROUND_MAX_NEW_TOKENS", "12.5"),
     ("PLAYGROUND_MAX_TIME", "soon"),
+    ("PLAYGROUND_MAX_TIME", "nan"),
+    ("PLAYGROUND_MAX_TIME", "inf"),
 ])
 def test_limits_from_env_rejects_non_numbers(name, raw):
     with pytest.raises(ValueError) as info:
@@ -175,3 +177,10 @@ def test_default_cache_dir_honours_playground_cache(monkeypatch, tmp_path):
     monkeypatch.delenv("PLAYGROUND_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert default_cache_dir() == tmp_path / "xdg" / "llm-playground"
+
+
+@pytest.mark.parametrize("kwargs", [{"max_new_tokens": 0}, {"max_time": -2.0}, {"max_time": float("nan")},
+                                    {"top_alternatives": -1}])
+def test_limits_refuse_non_positive_values(kwargs):
+    with pytest.raises(ValueError, match="must be positive"):
+        Limits(**kwargs)

@@ -246,6 +246,19 @@ def test_stop_sequence_ends_output_without_the_stop_string(tiny_lm, worker):
     assert done.new_tokens < full.new_tokens
 
 
+@pytest.mark.parametrize("beams", [1, 3])
+def test_no_token_events_after_the_stop_sequence(tiny_lm, worker, beams):
+    _, full = run(tiny_lm, worker, greedy(30, num_beams=beams))
+    stop = _pick_stop(full.text)
+    tokens, done = run(tiny_lm, worker, greedy(30, num_beams=beams, stop=(stop,)))
+    assert done.stop_reason == "stop_sequence"
+    assert done.text == full.text[: full.text.find(stop)]
+    ids = [e.token_id for e in tokens]
+    decode = lambda x: tiny_lm.tokenizer.decode(x, skip_special_tokens=True)  # noqa: E731
+    assert stop in decode(ids) and stop not in decode(ids[:-1])  # the last event is the one that completed it
+    assert "".join(e.text for e in tokens) == done.text
+
+
 def test_text_held_back_for_a_stop_prefix_is_flushed_at_the_end(tiny_lm, worker):
     _, full = run(tiny_lm, worker, greedy(30))
     tail = full.text.rstrip("\ufffd")[-1]
@@ -516,4 +529,3 @@ def test_score_text_refuses_bad_input(tiny_lm, worker):
         score_text(tiny_lm, worker, "  ", LIMITS)
     with pytest.raises(ValueError, match="limit"):
         score_text(tiny_lm, worker, "x" * 30, Limits(max_input_chars=20))
-

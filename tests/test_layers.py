@@ -8,17 +8,27 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def core_modules() -> list[str]:
-    import playground
+    """Every module of the package except ``playground.ui`` (found on disk, without importing anything)."""
+    names = []
 
-    names = ["playground"]
-    for info in pkgutil.walk_packages(playground.__path__, "playground."):
-        if info.name == "playground.ui" or info.name.startswith("playground.ui."):
-            continue
-        names.append(info.name)
+    def walk(path: Path, prefix: str) -> None:
+        names.append(prefix)
+        for info in pkgutil.iter_modules([str(path)]):
+            name = f"{prefix}.{info.name}"
+            if name == "playground.ui":
+                continue
+            if info.ispkg:
+                walk(path / info.name, name)
+            else:
+                names.append(name)
+
+    walk(ROOT / "playground", "playground")
     return sorted(names)
 
 
@@ -41,53 +51,49 @@ def test_core_modules_are_found():
     assert not any(n.startswith("playground.ui") for n in names)
 
 
-def test_core_never_imports_gradio(tmp_path):
-    names = core_modules()
-    code = f"""
-import importlib, json, sys
-for name in {names!r}:
-    importlib.import_module(name)
-print(json.dumps({{"gradio": sorted(m for m in sys.modules if m == "gradio" or m.startswith("gradio.")),
-                  "imported": sorted(m for m in sys.modules if m.startswith("playground"))}}))
-"""
-    out = run_fresh(code, tmp_path)
-    assert out["gradio"] == []
-    assert set(names) <= set(out["imported"])
-    assert not any(m.startswith("playground.ui") for m in out["imported"])
-
-
-def test_importing_core_does_no_work(tmp_path):
+@pytest.fixture(scope="module")
+def fresh_import(tmp_path_factory) -> dict:
+    """Import playground.models and .generation, then every other core module, in one fresh interpreter."""
+    tmp_path = tmp_path_factory.mktemp("fresh")
     names = core_modules()
     code = f"""
 import gc, importlib, json, sys, threading
 import torch
-before = threading.active_count()
+start = threading.active_count()
+import playground.models, playground.generation
+after_models = threading.active_count()
 for name in {names!r}:
     importlib.import_module(name)
 gc.collect()
-modules = sum(isinstance(o, torch.nn.Module) for o in gc.get_objects())
-print(json.dumps({{"threads_before": before, "threads_after": threading.active_count(),
-                  "thread_names": [t.name for t in threading.enumerate()], "modules": modules,
-                  "modeling": sorted(m for m in sys.modules if ".modeling_" in m and m.startswith("transformers"))}}))
+print(json.dumps({{
+    "start": start, "after_models": after_models, "after_all": threading.active_count(),
+    "thread_names": [t.name for t in threading.enumerate()],
+    "nn_modules": sum(isinstance(o, torch.nn.Module) for o in gc.get_objects()),
+    "modeling": sorted(m for m in sys.modules if m.startswith("transformers") and ".modeling_" in m),
+    "gradio": sorted(m for m in sys.modules if m == "gradio" or m.startswith("gradio.")),
+    "imported": sorted(m for m in sys.modules if m.startswith("playground")),
+}}))
 """
     out = run_fresh(code, tmp_path)
-    assert out["threads_after"] == out["threads_before"], out["thread_names"]
-    assert out["modules"] == 0  # no model was built
-    assert out["modeling"] == []  # not even a model class was imported
-    assert not (tmp_path / "cache").exists()  # nothing converted or written
-    assert not (tmp_path / "hf").exists()
+    out["tmp"] = str(tmp_path)
+    return out
 
 
-def test_importing_models_and_generation_starts_nothing(tmp_path):
-    code = """
-import json, threading
-import torch
-before = threading.active_count()
-import playground.models, playground.generation
-from playground.engine import Engine
-after = threading.active_count()
-print(json.dumps({"before": before, "after": after, "names": [t.name for t in threading.enumerate()]}))
-"""
-    out = run_fresh(code, tmp_path)
-    assert out["after"] == out["before"], out["names"]
-    assert not any(name.startswith("playground") for name in out["names"])
+def test_core_never_imports_gradio(fresh_import):
+    assert fresh_import["gradio"] == []
+    assert set(core_modules()) <= set(fresh_import["imported"])
+    assert not any(m.startswith("playground.ui") for m in fresh_import["imported"])
+
+
+def test_importing_models_and_generation_starts_no_thread(fresh_import):
+    assert fresh_import["after_models"] == fresh_import["start"], fresh_import["thread_names"]
+    assert not any(name.startswith("playground") for name in fresh_import["thread_names"])
+
+
+def test_importing_core_does_no_work(fresh_import):
+    assert fresh_import["after_all"] == fresh_import["start"], fresh_import["thread_names"]
+    assert fresh_import["nn_modules"] == 0  # no model was built
+    assert fresh_import["modeling"] == []  # not even a model class was imported
+    tmp = Path(fresh_import["tmp"])
+    assert not (tmp / "cache").exists()  # nothing converted or written
+    assert not (tmp / "hf").exists()
