@@ -123,8 +123,9 @@ class GenerationSettings:
             if self.min_p > 0:
                 kwargs["min_p"] = self.min_p
         else:
-            # Explicit neutral values so a model's own generation_config cannot switch sampling knobs on.
-            kwargs.update(temperature=1.0, top_k=0, top_p=1.0)
+            # Greedy search applies no sampling warpers; neutral values keep the user's sampling choices out.
+            # (top_k is left out: transformers flags top_k=0 as invalid with greedy search.)
+            kwargs.update(temperature=1.0, top_p=1.0)
         if self.max_time is not None:
             kwargs["max_time"] = self.max_time
         return kwargs

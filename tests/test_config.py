@@ -91,7 +91,8 @@ def test_greedy_kwargs_neutralise_sampling_knobs():
     assert kwargs["num_beams"] == 2
     assert kwargs["repetition_penalty"] == 1.2
     # The user's sampling values must not leak into greedy decoding; neutral values override model defaults.
-    assert (kwargs["temperature"], kwargs["top_k"], kwargs["top_p"]) == (1.0, 0, 1.0)
+    assert (kwargs["temperature"], kwargs["top_p"]) == (1.0, 1.0)
+    assert "top_k" not in kwargs
     assert "min_p" not in kwargs
     assert "max_time" not in kwargs
 
