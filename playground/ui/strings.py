@@ -180,6 +180,15 @@ ZH: dict[str, str] = {
     "language": "语言",
 }
 
+from . import strings_attention, strings_finetune, strings_scenarios  # noqa: E402 - each tab keeps its own table
+
+for _tab in (strings_attention, strings_finetune, strings_scenarios):
+    _clash = set(_tab.EN) & set(EN)
+    if _clash:
+        raise KeyError(f"UI string keys defined twice: {sorted(_clash)}")
+    EN.update(_tab.EN)
+    ZH.update(_tab.ZH)
+
 TABLES = {"en": EN, "zh": ZH}
 
 
