@@ -28,7 +28,8 @@ def build_app(engine: Engine | None = None) -> tuple[gr.Blocks, UIContext]:
         gr.Markdown(i18n("title_md"), elem_id="title")
         gr.Markdown(i18n("intro"))
         build_model_picker(ctx)
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
+            ctx.components["tabs"] = tabs
             with gr.Tab(i18n("tab_generate"), id="generate"):
                 build_generation_tab(ctx)
     limits = ctx.engine.limits

@@ -126,5 +126,7 @@ def build_generation_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
     for slider in (temperature, top_k, top_p, min_p):
         slider.release(reshape, nt_inputs, [chart, chips, template], concurrency_id="light", api_name=False)
     do_sample.change(reshape, nt_inputs, [chart, chips, template], concurrency_id="light", api_name=False)
+    ctx.components["gen_prompt"] = prompt  # other tabs' "open in Generation" fill these
+    ctx.components["gen_mode"] = mode
     return {"mode": mode, "prompt": prompt, "chatbot": chatbot, "output": output, "tokens": tokens,
             "stats": stats, "chart": chart, "run": run, "stop": stop}
