@@ -7,6 +7,7 @@ import gradio as gr
 from ..devices import gpu_task
 from . import render
 from .context import UIContext
+from .generation_extras import build_generation_extras
 from .generation_logic import CHAT, COMPLETE, analyze_prompt, run_generation, validate_request
 
 EXAMPLES = [
@@ -128,5 +129,7 @@ def build_generation_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
     do_sample.change(reshape, nt_inputs, [chart, chips, template], concurrency_id="light", api_name=False)
     ctx.components["gen_prompt"] = prompt  # other tabs' "open in Generation" fill these
     ctx.components["gen_mode"] = mode
-    return {"mode": mode, "prompt": prompt, "chatbot": chatbot, "output": output, "tokens": tokens,
-            "stats": stats, "chart": chart, "run": run, "stop": stop}
+    parts = {"mode": mode, "prompt": prompt, "chatbot": chatbot, "output": output, "tokens": tokens,
+             "stats": stats, "chart": chart, "run": run, "stop": stop, "system": system, "max_new": max_new}
+    build_generation_extras(ctx, parts)
+    return parts

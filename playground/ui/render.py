@@ -72,3 +72,17 @@ def token_table(events: Sequence[TokenEvent]) -> list[list]:
         alts = ", ".join(f"{a.token!r} {a.prob:.0%}" for a in e.alternatives if a.token_id != e.token_id)
         rows.append([e.index + 1, repr(e.token), round(e.prob, 4), round(e.raw_prob, 4), alts])
     return rows
+
+
+def surprisal_html(tokens: Sequence[str], probs: Sequence[float], bits: Sequence[float], first: str = "",
+                   legend: str = "") -> str:
+    """A scored text: each token coloured by the probability the model gave it (hover: p and surprisal)."""
+    spans = [f'<span class="pg-tok" style="background:#eee" data-tip="{html.escape(first, quote=True)}">'
+             f"{html.escape(_visible(first))}</span>"] if first else []
+    for tok, p, b in zip(tokens, probs, bits):
+        tip = html.escape(f"{tok!r}  p={p:.2%}  surprisal={b:.2f} bits", quote=True)
+        spans.append(f'<span class="pg-tok" style="background:{prob_color(p)}" data-tip="{tip}">'
+                     f"{html.escape(_visible(tok))}</span>")
+    scale = "".join(f'<span style="background:{prob_color(p)}">{p:.0%}</span>' for p in (0.05, 0.25, 0.5, 0.75, 1.0))
+    return (STYLE + f'<div class="pg-tokens">{"".join(spans)}</div>'
+            f'<div class="pg-legend">{html.escape(legend)} {scale}</div>')

@@ -93,6 +93,21 @@ EN: dict[str, str] = {
     "generation_failed": "Generation failed: {error}",
     "startup_failed": "⚠️ The default model could not be loaded at start-up: {error}. Pick another model above.",
     "language": "Language",
+    "ppl_title": "📏 Perplexity: how surprised is the model by a text?",
+    "ppl_help": "Each token is coloured by the probability the model gave it, knowing only the tokens before it. "
+                "Perplexity = exp(average surprisal): about how many tokens the model was choosing between at "
+                "each step. Lower means the text looks more natural to the model; shuffled words score much worse.",
+    "ppl_text": "Text to score",
+    "ppl_run": "Score this text",
+    "ppl_summary": "**Perplexity {ppl:.1f}** · mean surprisal {bits:.2f} bits per token · {n} tokens scored",
+    "ppl_legend": "probability of each token given the text before it:",
+    "cmp_title": "⚖️ Compare two set-ups side by side",
+    "cmp_help": "The prompt above goes through set-up A and set-up B (model and decoding settings). Greedy decoding "
+                "always gives the same text; sampling with a higher temperature gives more varied, riskier text.",
+    "cmp_a": "#### Set-up A",
+    "cmp_b": "#### Set-up B",
+    "cmp_run": "Compare",
+    "cmp_stats": "{name} · {n} tokens · {tps:.1f} tokens/s · mean token probability {p:.0%} · seed {seed}",
 }
 
 ZH: dict[str, str] = {
@@ -178,6 +193,19 @@ ZH: dict[str, str] = {
     "generation_failed": "生成失败：{error}",
     "startup_failed": "⚠️ 启动时无法加载默认模型：{error}。请在上方选择其他模型。",
     "language": "语言",
+    "ppl_title": "📏 困惑度：模型对一段文字有多「意外」？",
+    "ppl_help": "每个词元的颜色表示模型只看到前面的文字时给它的概率。困惑度 = exp(平均意外度)，大致表示模型每一步在多少个"
+                "词元之间犹豫。越低说明这段文字在模型看来越自然；打乱顺序的句子得分会差很多。",
+    "ppl_text": "要评分的文字",
+    "ppl_run": "给这段文字评分",
+    "ppl_summary": "**困惑度 {ppl:.1f}** · 平均意外度每词元 {bits:.2f} 比特 · 共评分 {n} 个词元",
+    "ppl_legend": "在前文条件下每个词元的概率：",
+    "cmp_title": "⚖️ 并排比较两种设置",
+    "cmp_help": "上面的提示会分别交给设置 A 和设置 B（模型和解码参数）。贪心解码每次结果相同；温度更高的采样会写出更多样、也更冒险的文字。",
+    "cmp_a": "#### 设置 A",
+    "cmp_b": "#### 设置 B",
+    "cmp_run": "比较",
+    "cmp_stats": "{name} · {n} 个词元 · 每秒 {tps:.1f} 个 · 平均词元概率 {p:.0%} · 种子 {seed}",
 }
 
 from . import strings_attention, strings_finetune, strings_scenarios  # noqa: E402 - each tab keeps its own table
