@@ -7,7 +7,7 @@ import pytest
 
 BUNDLED = "SmolLM2-135M-Instruct (bundled, offline)"
 # mode, prompt, system, history, model, then the 12 decoding settings in widget order
-GREEDY = [48, False, 0.7, 50, 0.95, 0.0, 1.0, 0, 1, "", None, 60]
+GREEDY = [48, False, 0.7, 50, 0.95, 0.0, 1.0, 0, 1, "", "", 60]
 
 
 @pytest.fixture(scope="module")
@@ -166,10 +166,26 @@ def test_perplexity_prefers_natural_text_on_bundled_model(client):
 
 def test_compare_runs_both_setups_and_greedy_repeats(client, gpt2_folder, llama_folder):
     args = ["complete", "The cat sat", "", [], 10,
-            str(gpt2_folder), False, 0.7, 0.95, None,
-            str(llama_folder), True, 1.3, 0.95, 7]
+            str(gpt2_folder), False, 0.7, 0.95, "",
+            str(llama_folder), True, 1.3, 0.95, "7"]
     a_html, a_stats, b_html, b_stats = client.predict(*args, api_name="/compare")
     assert "10 tokens" in a_stats and "10 tokens" in b_stats and "seed 7" in b_stats
     assert a_html.count("pg-tok") > 10 and b_html.count("pg-tok") > 10
     again = client.predict(*args, api_name="/compare")
     assert again[0] == a_html and again[2] == b_html  # greedy repeats; sampling with a fixed seed repeats too
+
+
+def test_seed_box_empty_means_random_and_a_number_repeats(client, gpt2_folder):
+    from gradio_client.exceptions import AppError
+
+    def sample(seed):
+        *_, stats, table, _prompt = client.predict("complete", "The cat", "", [], str(gpt2_folder),
+                                                   *settings(max_new=12, do_sample=True, temperature=1.5, seed=seed),
+                                                   api_name="/generate")
+        return stats.rsplit("seed ", 1)[1], [row[1] for row in table["data"]]
+
+    seeds = {sample("")[0] for _ in range(3)}
+    assert len(seeds) == 3  # a fresh random seed each time, reported so the run can be repeated
+    assert sample("42") == sample("42") and sample("42")[0] == "42"
+    with pytest.raises(AppError, match="whole number"):
+        sample("forty-two")

@@ -8,7 +8,7 @@ from ..config import GenerationSettings
 from ..generation import GenerationDone, generate, prepare_prompt, score_text
 from . import render
 from .context import UIContext, lang_of, load_or_error, preset_choices, spec_from_choice
-from .generation_logic import CHAT, history_messages
+from .generation_logic import CHAT, history_messages, parse_seed
 from .strings import t
 
 PPL_EXAMPLES = [
@@ -45,7 +45,7 @@ def compare(ctx: UIContext, mode: str, prompt: str, system: str, history: list |
         lm = load_or_error(ctx, choice, lang)
         try:
             settings = GenerationSettings(max_new_tokens=int(max_new), do_sample=bool(sample), temperature=float(temp),
-                                          top_p=float(top_p), seed=None if seed in (None, "") else int(seed),
+                                          top_p=float(top_p), seed=parse_seed(seed),
                                           repetition_penalty=1.1).capped(ctx.engine.limits)
             prepared = prepare_prompt(lm, ctx.engine.limits, prompt=prompt, chat=(mode == CHAT),
                                       messages=history_messages(history) if mode == CHAT else None, system=system)
@@ -69,7 +69,7 @@ def _setup_column(ctx: UIContext, title_key: str, default_sample: bool, default_
         sample = gr.Checkbox(value=default_sample, label=i18n("do_sample"))
         temp = gr.Slider(0.05, 2.0, value=default_temp, step=0.05, label=i18n("temperature"))
         top_p = gr.Slider(0.05, 1.0, value=0.95, step=0.01, label=i18n("top_p"))
-        seed = gr.Number(value=None, precision=0, minimum=0, label=i18n("seed"))
+        seed = gr.Textbox(value="", label=i18n("seed"), placeholder="random", max_lines=1)
         html = gr.HTML()
         stats = gr.Markdown()
     return [model, sample, temp, top_p, seed], [html, stats]

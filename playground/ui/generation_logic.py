@@ -40,6 +40,19 @@ def parse_stops(text: str | None) -> tuple[str, ...]:
     return tuple(line.replace("\\n", "\n").replace("\\t", "\t") for line in (text or "").splitlines() if line)
 
 
+def parse_seed(value) -> int | None:
+    """Empty means "pick one at random"; anything else must be a whole number."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"Seed must be a whole number (or empty for a random one), not {value!r}.") from None
+    if not number.is_integer():
+        raise ValueError(f"Seed must be a whole number (or empty for a random one), not {value!r}.")
+    return int(number)
+
+
 def settings_from_ui(max_new_tokens, do_sample, temperature, top_k, top_p, min_p, repetition_penalty,
                      no_repeat_ngram_size, num_beams, stops, seed, max_time) -> GenerationSettings:
     """Build validated settings from widget values; ``ValueError`` carries a readable message."""
@@ -48,7 +61,7 @@ def settings_from_ui(max_new_tokens, do_sample, temperature, top_k, top_p, min_p
             max_new_tokens=int(max_new_tokens), do_sample=bool(do_sample), temperature=float(temperature),
             top_k=int(top_k), top_p=float(top_p), min_p=float(min_p), repetition_penalty=float(repetition_penalty),
             no_repeat_ngram_size=int(no_repeat_ngram_size), num_beams=int(num_beams), stop=parse_stops(stops),
-            seed=None if seed in (None, "") else int(seed), max_time=None if not max_time else float(max_time))
+            seed=parse_seed(seed), max_time=None if not max_time else float(max_time))
     except (TypeError, OverflowError) as exc:
         raise ValueError(str(exc)) from None
 

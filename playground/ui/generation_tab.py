@@ -57,7 +57,8 @@ def build_generation_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
                     ngram = gr.Slider(0, 6, value=0, step=1, label=i18n("no_repeat_ngram"))
                     beams = gr.Slider(1, 4, value=1, step=1, label=i18n("num_beams"))
                     stops = gr.Textbox(label=i18n("stop_sequences"), lines=2)
-                    seed = gr.Number(value=None, precision=0, minimum=0, label=i18n("seed"))
+                    seed = gr.Textbox(value="", label=i18n("seed"), placeholder="random", max_lines=1,
+                                      elem_id="gen-seed")
                     max_time = gr.Slider(1, int(limits.max_time), value=min(60, int(limits.max_time)), step=1,
                                          label=i18n("max_time"))
             with gr.Accordion(i18n("system"), open=False) as system_box:
