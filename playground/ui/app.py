@@ -23,7 +23,7 @@ def build_app(engine: Engine | None = None) -> tuple[gr.Blocks, UIContext]:
     """The Blocks app and its context. Nothing is loaded or launched here."""
     ctx = UIContext(engine or Engine.from_env())
     i18n = ctx.i18n
-    with gr.Blocks(title="LLM Playground", delete_cache=(3600, 24 * 3600)) as demo:
+    with gr.Blocks(title="LLM Playground", delete_cache=(3600, 24 * 3600), analytics_enabled=False) as demo:
         ctx.demo = demo
         gr.Markdown(i18n("title_md"), elem_id="title")
         gr.Markdown(i18n("intro"))
