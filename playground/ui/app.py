@@ -7,6 +7,7 @@ import os
 import gradio as gr
 
 from ..engine import Engine
+from .attention_tab import build_attention_tab
 from .context import UIContext
 from .generation_tab import build_generation_tab
 from .model_picker import build_model_picker
@@ -32,6 +33,8 @@ def build_app(engine: Engine | None = None) -> tuple[gr.Blocks, UIContext]:
             ctx.components["tabs"] = tabs
             with gr.Tab(i18n("tab_generate"), id="generate"):
                 build_generation_tab(ctx)
+            with gr.Tab(i18n("at_tab"), id="attention"):
+                build_attention_tab(ctx)
     limits = ctx.engine.limits
     demo.queue(max_size=limits.queue_size, default_concurrency_limit=limits.concurrency)
     return demo, ctx
