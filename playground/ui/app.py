@@ -11,6 +11,7 @@ from .attention_tab import build_attention_tab
 from .context import UIContext
 from .generation_tab import build_generation_tab
 from .model_picker import build_model_picker
+from .scenarios_tab import build_scenarios_tab
 
 CSS = """
 .gradio-container {max-width: 1400px !important}
@@ -35,6 +36,8 @@ def build_app(engine: Engine | None = None) -> tuple[gr.Blocks, UIContext]:
                 build_generation_tab(ctx)
             with gr.Tab(i18n("at_tab"), id="attention"):
                 build_attention_tab(ctx)
+            with gr.Tab(i18n("sc_tab"), id="scenarios"):
+                build_scenarios_tab(ctx)
     limits = ctx.engine.limits
     demo.queue(max_size=limits.queue_size, default_concurrency_limit=limits.concurrency)
     return demo, ctx

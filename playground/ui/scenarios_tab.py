@@ -1,0 +1,185 @@
+"""The Application scenarios tab: a picker, one panel driven by the chosen scenario's spec, transparent runs."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from ..devices import gpu_task
+from ..scenarios import registry
+from ..scenarios.retrieval import Retriever
+from ..scenarios.spec import MAX_EXAMPLES, SLOT_ORDER, Scenario, slots
+from . import scenarios_logic as logic
+from .context import UIContext, lang_of
+from .strings import t
+
+FILE_TYPES = [".txt", ".md", ".csv", ".json"]
+
+
+def _models_md(spec: Scenario) -> str:
+    return "\n".join(f"- `{m}`" for m in spec.models)
+
+
+def _placeholders_md(spec: Scenario) -> str:
+    return " ".join(f"`{{{p}}}`" for p in spec.placeholders)
+
+
+def _disclaimer(ctx: UIContext, spec: Scenario):
+    return gr.update(value=ctx.i18n(f"sc_s_{spec.id}_disc") if spec.disclaimer else "", visible=bool(spec.disclaimer))
+
+
+def _output_visibility(spec: Scenario) -> list:
+    """Updates for [text, code, json, label, batch_df, batch_file], clearing old values."""
+    return [gr.update(value="", visible=True), gr.update(value="", visible=spec.output == "code",
+                                                         language=(spec.code_language or "python")),
+            gr.update(value=None, visible=spec.kind == "extract"), gr.update(value=None, visible=spec.kind == "classify"),
+            gr.update(value=None, visible=False), gr.update(value=None, visible=False)]  # shown by a batch run
+
+
+def _kwargs(update: dict) -> dict:
+    return {k: v for k, v in update.items() if k != "__type__"}
+
+
+def build_scenarios_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
+    i18n, limits = ctx.i18n, ctx.engine.limits
+    specs = registry.all_scenarios()
+    first = specs[0]
+    retriever = Retriever(worker=ctx.engine.worker)  # the embedding model loads on the first search
+    gr.Markdown(i18n("sc_intro"))
+    with gr.Row():
+        with gr.Column(scale=2, min_width=300):
+            picker = gr.Dropdown([(i18n(f"sc_s_{s.id}_title"), s.id) for s in specs], value=first.id,
+                                 label=i18n("sc_pick"), elem_id="sc-picker", filterable=False)
+            desc = gr.Markdown(i18n(f"sc_s_{first.id}_desc"), elem_id="sc-desc")
+            disclaimer = gr.Markdown(**_kwargs(_disclaimer(ctx, first)), elem_id="sc-disclaimer")
+            with gr.Accordion(i18n("sc_honest"), open=True):
+                limits_md = gr.Markdown(i18n(f"sc_s_{first.id}_limits"), elem_id="sc-limits")
+                gr.Markdown(i18n("sc_bundled_note"))
+                models_md = gr.Markdown(_models_md(first), elem_id="sc-models")
+            with gr.Accordion(i18n("sc_settings"), open=False):
+                max_new = gr.Slider(1, limits.max_new_tokens, value=min(first.settings.max_new_tokens,
+                                                                         limits.max_new_tokens),
+                                    step=1, label=i18n("sc_max_new"), elem_id="sc-max-new")
+                do_sample = gr.Checkbox(value=first.settings.do_sample, label=i18n("sc_do_sample"))
+                temperature = gr.Slider(0.05, 2.0, value=first.settings.temperature, step=0.05,
+                                        label=i18n("sc_temperature"))
+            with gr.Accordion(i18n("sc_template_acc"), open=False):
+                system = gr.Textbox(value=first.system, label=i18n("sc_system"), lines=2, elem_id="sc-system")
+                template = gr.Textbox(value=first.template, label=i18n("sc_template"), info=i18n("sc_template_info"),
+                                      lines=8, max_lines=20, elem_id="sc-template")
+                placeholders = gr.Markdown(_placeholders_md(first), elem_id="sc-placeholders")
+                reset = gr.Button(i18n("sc_reset"), size="sm", elem_id="sc-reset")
+        with gr.Column(scale=3):
+            init = dict(zip(SLOT_ORDER, logic.slot_updates(ctx, first)))
+            comps = []
+            for kind, n in SLOT_ORDER:
+                kw = _kwargs(init[(kind, n)])
+                eid = f"sc-{kind}-{n}"
+                if kind == "textarea":
+                    comps.append(gr.Textbox(lines=4 if n == 0 else 3, max_lines=14, elem_id=eid, **kw))
+                elif kind == "line":
+                    comps.append(gr.Textbox(lines=1, elem_id=eid, **kw))
+                elif kind == "choice":
+                    # Choices change with the scenario; the server-side check against the first scenario's list
+                    # is replaced by runner.clean_inputs, which checks the chosen scenario's own choices.
+                    comps.append(gr.Dropdown(elem_id=eid, allow_custom_value=True, filterable=False,
+                                             **{"choices": [], **kw}))
+                elif kind == "number":
+                    # A Number without bounds: a Slider would enforce the first scenario's bounds on API calls;
+                    # runner.clean_inputs clamps to the chosen scenario's range instead.
+                    comps.append(gr.Number(precision=0, elem_id=eid, **kw))
+                else:
+                    comps.append(gr.File(file_types=FILE_TYPES, type="filepath", elem_id=eid, height=140, **kw))
+            with gr.Row(elem_id="sc-examples"):
+                gr.Markdown(i18n("sc_examples"))
+                buttons = [gr.Button(size="sm", min_width=80, elem_id=f"sc-example-{i}",
+                                     **_kwargs(u)) for i, u in enumerate(logic.example_button_updates(first))]
+            with gr.Row():
+                run = gr.Button(i18n("sc_run"), variant="primary", elem_id="sc-run")
+                stop = gr.Button(i18n("sc_stop"), variant="stop", elem_id="sc-stop")
+            notes = gr.Markdown(elem_id="sc-notes")
+            out_text = gr.Textbox(label=i18n("sc_output"), lines=5, max_lines=20, interactive=False,
+                                  elem_id="sc-output", buttons=["copy"])
+            out_code = gr.Code(label=i18n("sc_code"), language="python", visible=first.output == "code",
+                               interactive=False, elem_id="sc-code")
+            out_json = gr.JSON(label=i18n("sc_json"), visible=first.kind == "extract", elem_id="sc-json")
+            out_label = gr.Label(label=i18n("sc_probs"), visible=first.kind == "classify", elem_id="sc-label")
+            details = gr.HTML(elem_id="sc-details")
+            batch_df = gr.Dataframe(headers=["text", "label", "p"], label=i18n("sc_batch_table"), interactive=False,
+                                    visible=False, wrap=True, elem_id="sc-batch")
+            batch_file = gr.File(label=i18n("sc_batch_file"), interactive=False, visible=False,
+                                 elem_id="sc-batch-file")
+            stats = gr.Markdown(elem_id="sc-stats")
+            with gr.Accordion(i18n("sc_prompt_acc"), open=True):
+                prompt_box = gr.Textbox(label=i18n("sc_prompt_sent"), lines=4, max_lines=14, interactive=False,
+                                        elem_id="sc-prompt", buttons=["copy"])
+                with gr.Row():
+                    open_gen = gr.Button(i18n("sc_open_gen"), size="sm", elem_id="sc-open-gen", scale=0,
+                                         min_width=220)
+                    gr.Markdown(i18n("sc_open_gen_info"))
+
+    model = ctx.components["model"]
+    panel = [desc, disclaimer, limits_md, models_md, *comps, *buttons, template, system, placeholders, max_new,
+             do_sample, temperature, out_text, out_code, out_json, out_label, batch_df, batch_file, details, notes,
+             stats, prompt_box]
+
+    def select(scenario_id: str):
+        spec = registry.get(scenario_id)
+        s = spec.settings
+        return (gr.update(value=i18n(f"sc_s_{spec.id}_desc")), _disclaimer(ctx, spec),
+                gr.update(value=i18n(f"sc_s_{spec.id}_limits")), _models_md(spec),
+                *logic.slot_updates(ctx, spec), *logic.example_button_updates(spec), spec.template, spec.system,
+                _placeholders_md(spec), min(s.max_new_tokens, limits.max_new_tokens), s.do_sample, s.temperature,
+                *_output_visibility(spec), "", "", "", "")
+
+    picker.change(select, picker, panel, queue=False, api_name=False)
+
+    def fill_example(index: int):
+        def fill(scenario_id: str):
+            spec = registry.get(scenario_id)
+            return logic.slot_updates(ctx, spec, logic.example_values(spec, index))
+        return fill
+
+    for i, button in enumerate(buttons):
+        button.click(fill_example(i), picker, comps, queue=False, api_name=False)
+    reset.click(lambda sid: (registry.get(sid).template, registry.get(sid).system), picker, [template, system],
+                queue=False, api_name=False)
+
+    assert len(comps) == 9, "check() and run_fn() below spell out the 9 slots"
+    run_inputs = [picker, template, system, *comps, max_new, do_sample, temperature, model]
+    outputs = [notes, out_text, out_code, out_json, out_label, details, batch_df, batch_file, prompt_box, stats]
+
+    # Gradio passes gr.Request only to named parameters, so the slots are spelled out (in SLOT_ORDER).
+    def check(scenario_id, template, system, ta0, ta1, ln0, ln1, ln2, ch0, ch1, num0, file0, max_new, do_sample,
+              temperature, model, request: gr.Request):
+        logic.validate_run(ctx, scenario_id, template, (ta0, ta1, ln0, ln1, ln2, ch0, ch1, num0, file0), max_new,
+                           do_sample, temperature, model, lang_of(request))
+
+    @gpu_task()
+    def run_fn(scenario_id, template, system, ta0, ta1, ln0, ln1, ln2, ch0, ch1, num0, file0, max_new, do_sample,
+               temperature, model, request: gr.Request):
+        yield from logic.run_scenario(ctx, retriever, scenario_id, template, system, ta0, ta1, ln0, ln1, ln2, ch0,
+                                      ch1, num0, file0, max_new, do_sample, temperature, model, request=request)
+
+    checked = run.click(check, run_inputs, None, concurrency_limit=None, api_name=False)
+    event = checked.success(run_fn, run_inputs, outputs, concurrency_id="model", show_progress="minimal",
+                            api_name="scenario_run")
+    def request_stop(request: gr.Request):
+        ctx.request_stop(request)
+
+    stop.click(request_stop, None, None, cancels=[event], queue=False, api_name="scenario_stop")
+
+    tabs, gen_prompt, gen_mode = (ctx.components.get(k) for k in ("tabs", "gen_prompt", "gen_mode"))
+    if tabs is not None and gen_prompt is not None and gen_mode is not None:
+        def check_prompt(text: str, request: gr.Request):
+            if not (text or "").strip():
+                raise gr.Error(t("sc_no_prompt", lang_of(request)))
+
+        # The exact prompt (chat template already applied) goes to "Continue text" mode, so the Generation tab
+        # tokenizes the very same text instead of wrapping it in the chat template a second time.
+        open_gen.click(check_prompt, prompt_box, None, queue=False, api_name=False).success(
+            lambda text: (gr.Tabs(selected="generate"), text, "complete"), prompt_box, [tabs, gen_prompt, gen_mode],
+            queue=False, api_name=False)
+    else:
+        open_gen.visible = False
+    return {"picker": picker, "run": run, "stop": stop, "output": out_text, "details": details, "prompt": prompt_box,
+            "stats": stats, "template": template, "slots": comps}
