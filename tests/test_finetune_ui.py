@@ -181,9 +181,14 @@ def test_finetune_in_the_browser(launched_app):
         page.wait_for_selector("#fi-plot .js-plotly-plot", timeout=60_000)
         page.wait_for_function("document.querySelector('#fi-bar').innerText.includes('step')", timeout=60_000)
         count = "document.querySelectorAll('#fi-plot .js-plotly-plot .scatterlayer .trace path.js-line').length"
+        step_now = ("(() => { const m = document.querySelector('#fi-bar').innerText.match(/step (\\d+)\\//);"
+                    " return m ? Number(m[1]) : -1; })()")
+        seen = page.evaluate(step_now)
         first = page.locator("#fi-plot .js-plotly-plot").inner_html()
-        page.wait_for_function("document.querySelector('#fi-bar').innerText.includes('step 3/')", timeout=120_000)
-        assert page.locator("#fi-plot .js-plotly-plot").inner_html() != first  # the loss plot updated
+        # Wait for any later step (the run may already be past step 3 by the time the page re-attaches).
+        page.wait_for_function(f"{step_now} > {seen}", timeout=120_000)
+        page.wait_for_function("prev => document.querySelector('#fi-plot .js-plotly-plot').innerHTML !== prev",
+                               arg=first, timeout=60_000)  # the loss plot updated
         assert page.evaluate(count) >= 1
         page.click("#fi-stop")
         page.wait_for_function("document.querySelector('#fi-status').innerText.includes('Stopped')",

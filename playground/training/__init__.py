@@ -1,0 +1,1 @@
+"""Fine-tuning internals; import the public names from ``playground.finetune``."""
