@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from api import call
 from attention_fixtures import make_bert
 
 BUNDLED = "SmolLM2-135M-Instruct (bundled, offline)"
@@ -34,14 +35,14 @@ def plot_json(value) -> dict:
 
 
 def run(client, text, model, source="picker", encoder="", layer=0, head=0, view_name="head"):
-    out = client.predict(text, source, encoder, model, view_name, layer, head, None, "mean", 10, [],
-                         api_name="/attention")
+    out = call(client, "attention", text=text, source=source, encoder=encoder, model=model, view=view_name,
+               layer=layer, head=head, focus=None, window=10)
     return out[0], dict(zip(OUT, out[5:]))
 
 
 def view(client, name, layer=0, head=0, focus=None):
-    views = dict(zip(OUT[:8], client.predict(name, layer, head, focus, "mean", 10, api_name="/attention_view")))
-    return views
+    return dict(zip(OUT[:8], call(client, "attention_view", view=name, layer=layer, head=head, focus=focus,
+                                  window=10)))
 
 
 def test_run_then_every_view_redraws_from_the_cache(client, gpt2_folder, launched_app):
@@ -66,12 +67,12 @@ def test_run_then_every_view_redraws_from_the_cache(client, gpt2_folder, launche
 
 def test_ablation_through_the_api(client, gpt2_folder):
     run(client, "The cat sat on the mat.", str(gpt2_folder))
-    fig, md = client.predict(["L0·H1", "L1·H2"], 3, api_name="/attention_ablate")
+    fig, md = call(client, "attention_ablate", heads=["L0·H1", "L1·H2"], focus=3)
     assert "KL" in md and [d["type"] for d in plot_json(fig)["data"]] == ["bar", "bar"]
     from gradio_client.exceptions import AppError
 
     with pytest.raises(AppError, match="Not a head"):
-        client.predict(["L9·H9"], None, api_name="/attention_ablate")
+        call(client, "attention_ablate", heads=["L9·H9"], focus=None)
 
 
 def test_bad_input_gets_clear_messages_and_the_tab_keeps_working(client, gpt2_folder):
@@ -114,7 +115,7 @@ def test_encoder_model_is_bidirectional(client, bert_folder):
             [int(s) for s in z["shape"].split(",")])
     z = np.asarray(z, dtype=float)
     assert np.isfinite(np.triu(z, 1)).all() and np.triu(z, 1).sum() > 0  # no causal mask
-    fig, md = client.predict(["L0·H1"], None, api_name="/attention_ablate")
+    fig, md = call(client, "attention_ablate", heads=["L0·H1"], focus=None)
     assert "KL" in md
 
 
@@ -166,11 +167,9 @@ def test_attention_tab_in_the_browser(launched_app):
 
 
 def test_selector_check_reads_the_cache_and_never_loads(registry, gpt2_folder, worker):
-    import gradio as gr
-
     from playground.attention import max_attention_tokens
     from playground.models import ModelSpec
-    from playground.ui.attention_logic import AttentionService, check_selection
+    from playground.ui.attention.handlers import AttentionService, check_selection
 
     class NoLoad:  # the check must not touch the model registry
         def __getattr__(self, name):
@@ -181,7 +180,7 @@ def test_selector_check_reads_the_cache_and_never_loads(registry, gpt2_folder, w
     svc.cache.get(lm, "The cat sat", worker)
     state = {"text": "The cat sat", "source": "picker", "encoder": "", "choice": str(gpt2_folder),
              "cap": max_attention_tokens()}
-    check_selection(svc, state, 1, 3, 0, "en")
-    with pytest.raises(gr.Error, match="no layer 5"):
-        check_selection(svc, state, 5, 0, 0, "en")
-    check_selection(svc, dict(state, text="not cached"), 5, 0, 0, "en")  # nothing cached: the handler decides
+    check_selection(svc, state, 1, 3, 0)
+    with pytest.raises(ValueError, match="no layer 5"):
+        check_selection(svc, state, 5, 0, 0)
+    check_selection(svc, dict(state, text="not cached"), 5, 0, 0)  # nothing cached: the handler decides

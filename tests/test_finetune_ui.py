@@ -4,18 +4,22 @@ import os
 
 import pytest
 
+from api import call, generate_args, submit
 from playground.ui.context import SESSION_CHOICE
 
 TEXT = ("Ahoy, dear traveller! The lighthouse shop sells tea to every sailor on the pier. "
         "Fair winds and warm teapots! ") * 30
-GREEDY = [8, False, 0.7, 50, 0.95, 0.0, 1.0, 0, 1, "", None, 60]  # the Generate tab's 12 decoding settings
 
 
-def train_args(model, files=None, pasted=TEXT, demo="none", steps=6):
-    # picker, files, pasted, demo, csv column, prompts, then method, steps, epochs, lr, batch, block, warmup,
-    # rank, alpha, dropout, targets, eval every, sample every, seed
-    return [model, files or [], pasted, demo, "", "The sea", "lora", steps, 0, 0.005, 4, 32, 0, 8, 16, 0.0,
-            "attention-qv", 2, 2, 0]
+def train_args(model, files=None, pasted=TEXT, demo="none", steps=6) -> dict:
+    """Named values for /finetune: a short, fast LoRA run (everything not named keeps the UI's default)."""
+    return dict(model=model, files=files or [], pasted=pasted, demo=demo, column="", prompts="The sea",
+                method="lora", max_steps=steps, learning_rate=0.005, batch_size=4, block_size=32, warmup_steps=0,
+                lora_dropout=0.0, eval_every=2, sample_every=2, seed=0)
+
+
+def sea(model: str) -> dict:
+    return generate_args("The sea", model, max_new_tokens=8)
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +46,7 @@ def test_two_sessions_train_and_never_see_each_others_model(clients, launched_ap
 
     a, b, _ = clients
     url, ctx = launched_app
-    job = a.submit(*train_args(str(llama_folder)), api_name="/finetune")
+    job = submit(a, "finetune", **train_args(str(llama_folder)))
     status, bar, plot, samples, results, table, diff, picker = job.result(timeout=180)
     assert "Done" in status and "perplexity" in results.lower()
     assert len(job.outputs()) >= 3  # progress arrived in several updates
@@ -51,21 +55,21 @@ def test_two_sessions_train_and_never_see_each_others_model(clients, launched_ap
     assert any(c[1] == SESSION_CHOICE for c in picker["choices"])  # A's picker now offers its model
 
     # A can use its model in the Generate tab; B cannot, whatever it sends.
-    history, output, *_ = a.predict("complete", "The sea", "", [], SESSION_CHOICE, *GREEDY, api_name="/generate")
+    history, output, *_ = call(a, "generate", **sea(SESSION_CHOICE))
     assert output
     with pytest.raises(AppError, match="no fine-tuned model"):
-        b.predict("complete", "The sea", "", [], SESSION_CHOICE, *GREEDY, api_name="/generate")
+        call(b, "generate", **sea(SESSION_CHOICE))
     with pytest.raises(AppError, match="no fine-tuned model"):
         b.predict(api_name="/finetune_download")
     session_a = ctx.engine.sessions.get(a.session_hash)
     run_dir = session_a.folder / "runs" / session_a.model_run
     with pytest.raises(AppError, match="private files"):  # typing A's folder as a local model path
-        b.predict("complete", "The sea", "", [], str(run_dir), *GREEDY, api_name="/generate")
-    status_b = b.predict(str(run_dir / "adapter"), api_name="/load_model")
+        call(b, "generate", **sea(str(run_dir)))
+    status_b = call(b, "load_model", model=str(run_dir / "adapter"))
     assert "private files" in status_b
 
-    assert "Ready" in a.predict(SESSION_CHOICE, api_name="/load_model")
-    assert "no fine-tuned model" in b.predict(SESSION_CHOICE, api_name="/load_model")
+    assert "Ready" in call(a, "load_model", model=SESSION_CHOICE)
+    assert "no fine-tuned model" in call(b, "load_model", model=SESSION_CHOICE)
 
     # Listing: only A's picker offers the model. Tabs that resolve the picker value without ctx (as the
     # Attention tab does) get the model of the session handling the event, and nothing for B.
@@ -123,10 +127,9 @@ def test_bad_files_get_their_message_and_nothing_is_written(clients, launched_ap
     cases = [(png, "not a text file"), (latin, "could not be read as text"), (blank, "empty")]
     for path, message in cases:
         with pytest.raises(AppError, match=message):
-            c.predict(*train_args(str(llama_folder), files=[handle_file(str(path))], pasted=""),
-                      api_name="/finetune")
+            call(c, "finetune", **train_args(str(llama_folder), files=[handle_file(str(path))], pasted=""))
     with pytest.raises(AppError, match="too little"):
-        c.predict(*train_args(str(llama_folder), pasted="Too short."), api_name="/finetune")
+        call(c, "finetune", **train_args(str(llama_folder), pasted="Too short."))
     session = ctx.engine.sessions.get(c.session_hash)
     assert session is None or not session.folder.exists() or not any(session.folder.rglob("*"))
     assert ctx.engine.training.job(session.id if session else "") is None
@@ -139,8 +142,8 @@ def test_preview_of_a_gbk_csv(clients, launched_app, tmp_path, llama_folder):
     table = tmp_path / "shop.csv"
     rows = "\n".join(f"{i},喵～亲爱的客官，本店第{i}号面包今天刚出炉，又香又软，欢迎品尝！" for i in range(40))
     table.write_bytes(("id,回复\n" + rows + "\n").encode("gbk"))
-    md, blocks, column = c.predict(str(llama_folder), [handle_file(str(table))], "", "none", "", 32,
-                                   api_name="/finetune_preview")
+    md, blocks, column = call(c, "finetune_preview", model=str(llama_folder), files=[handle_file(str(table))],
+                              pasted="", demo="none", column="", block_size=32)
     assert "tokens" in md and "shop.csv (csv, gb18030" in md
     assert "面包" in blocks
     assert column["value"] == "回复"

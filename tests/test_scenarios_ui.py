@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from api import BUNDLED, call
 from playground.scenarios import registry
 from playground.scenarios.spec import SLOT_ORDER, slots
 
-BUNDLED = "SmolLM2-135M-Instruct (bundled, offline)"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 # Tiny test models read at most 256 positions and their tokenizer is nearly one token per character, so the API
 # tests on them use short templates (the template is an input like any other).
@@ -29,8 +29,8 @@ def client(launched_app):
     return Client(url, verbose=False)
 
 
-def run_args(scenario_id, model, example=0, **over):
-    """Positional arguments of /scenario_run: scenario, template, system, the 9 slots, 3 settings, model."""
+def run_args(scenario_id, model, example=0, **over) -> dict:
+    """Named values of /scenario_run: the scenario, its template, the slots that show its inputs, settings, model."""
     from gradio_client import handle_file
 
     spec = registry.get(scenario_id)
@@ -38,19 +38,16 @@ def run_args(scenario_id, model, example=0, **over):
     if example is not None:
         values.update(spec.examples[example].values)
     values.update(over)
-    by_slot = slots(spec)
-    slot_values = []
-    for key in SLOT_ORDER:
-        item = by_slot.get(key)
-        if item is None:
-            slot_values.append({"textarea": "", "line": "", "choice": None, "number": 1, "file": None}[key[0]])
-        elif item.kind == "file":
-            slot_values.append(handle_file(str(values[item.name])) if values.get(item.name) else None)
-        else:
-            slot_values.append(values.get(item.name))
+    named = {f"{kind}_{n}": {"number": 1, "textarea": "", "line": ""}.get(kind) for kind, n in SLOT_ORDER}
+    for key, item in slots(spec).items():
+        value = values.get(item.name)
+        if item.kind == "file":
+            value = handle_file(str(value)) if value else None
+        named[f"{key[0]}_{key[1]}"] = value
     s = spec.settings
-    return [scenario_id, over.get("template", spec.template), spec.system, *slot_values,
-            over.get("max_new", min(s.max_new_tokens, 24)), s.do_sample, s.temperature, model]
+    return dict(scenario=scenario_id, template=over.get("template", spec.template), system=spec.system, model=model,
+                max_new_tokens=over.get("max_new", min(s.max_new_tokens, 24)), do_sample=s.do_sample,
+                temperature=s.temperature, **named)
 
 
 def _value(x):
@@ -61,7 +58,7 @@ def _value(x):
 def run(client, scenario_id, model, **kw):
     if scenario_id in SHORT and model != BUNDLED:
         kw.setdefault("template", SHORT[scenario_id])
-    result = client.predict(*run_args(scenario_id, model, **kw), api_name="/scenario_run")
+    result = call(client, "scenario_run", **run_args(scenario_id, model, **kw))
     return {k: _value(v) for k, v in zip(OUT, result)}
 
 

@@ -5,9 +5,7 @@ import time
 
 import pytest
 
-BUNDLED = "SmolLM2-135M-Instruct (bundled, offline)"
-# mode, prompt, system, history, model, then the 12 decoding settings in widget order
-GREEDY = [48, False, 0.7, 50, 0.95, 0.0, 1.0, 0, 1, "", "", 60]
+from api import BUNDLED, call, generate_args, submit
 
 
 @pytest.fixture(scope="module")
@@ -16,14 +14,6 @@ def client(launched_app):
 
     url, _ = launched_app
     return Client(url, verbose=False)
-
-
-def settings(**over):
-    names = ["max_new", "do_sample", "temperature", "top_k", "top_p", "min_p", "rep", "ngram", "beams", "stops",
-             "seed", "max_time"]
-    values = dict(zip(names, GREEDY))
-    values.update(over)
-    return [values[n] for n in names]
 
 
 def last_message_text(history) -> str:
@@ -42,8 +32,7 @@ def test_build_app_has_api_endpoints():
 
 
 def test_generate_with_local_tiny_model(client, gpt2_folder):
-    job = client.submit("complete", "The cat sat", "", [], str(gpt2_folder), *settings(max_new=20),
-                        api_name="/generate")
+    job = submit(client, "generate", **generate_args("The cat sat", str(gpt2_folder), max_new_tokens=20))
     history, output, tokens_html, stats, table, prompt = job.result(timeout=120)
     assert output  # the continuation
     assert "pg-tok" in tokens_html and "data-tip" in tokens_html
@@ -53,8 +42,8 @@ def test_generate_with_local_tiny_model(client, gpt2_folder):
 
 @pytest.mark.slow
 def test_streamed_chat_generation_on_bundled_model(client):
-    job = client.submit("chat", "What is the capital of France? Answer in one sentence.", "", [], BUNDLED,
-                        *settings(), api_name="/generate")
+    job = submit(client, "generate", **generate_args("What is the capital of France? Answer in one sentence.",
+                                                     BUNDLED, mode="chat"))
     history, output, tokens_html, stats, table, prompt = job.result(timeout=300)
     updates = job.outputs()
     assert len(updates) >= 3, "the answer should arrive in several streamed updates"
@@ -66,8 +55,7 @@ def test_streamed_chat_generation_on_bundled_model(client):
 
 @pytest.mark.slow
 def test_next_token_view_on_bundled_model(client):
-    plot, chips, template = client.predict("chat", "Hello!", "", [], BUNDLED, True, 0.7, 50, 0.95, 0.0,
-                                           api_name="/next_token")
+    plot, chips, template = call(client, "next_token", mode="chat", prompt="Hello!", model=BUNDLED)
     assert "<|im_start|>user\nHello!<|im_end|>" in template
     assert "pg-chip" in chips and "im_start" in chips
     assert plot  # a plotly figure payload
@@ -77,7 +65,7 @@ def test_huge_prompt_gets_a_clear_error(client, gpt2_folder):
     from gradio_client.exceptions import AppError
 
     with pytest.raises(AppError, match="characters"):
-        client.predict("complete", "x" * 1_000_000, "", [], str(gpt2_folder), *settings(), api_name="/generate")
+        call(client, "generate", **generate_args("x" * 1_000_000, str(gpt2_folder)))
 
 
 def test_max_new_tokens_above_cap_is_refused(client, gpt2_folder, launched_app):
@@ -85,33 +73,32 @@ def test_max_new_tokens_above_cap_is_refused(client, gpt2_folder, launched_app):
 
     cap = launched_app[1].engine.limits.max_new_tokens
     with pytest.raises(AppError):
-        client.predict("complete", "The cat", "", [], str(gpt2_folder), *settings(max_new=cap + 1),
-                       api_name="/generate")
+        call(client, "generate", **generate_args("The cat", str(gpt2_folder), max_new_tokens=cap + 1))
 
 
 def test_unknown_model_ids_get_readable_messages(client, monkeypatch):
     from gradio_client.exceptions import AppError
 
     with pytest.raises(AppError, match="not a valid Hugging Face model id"):
-        client.predict("complete", "Hi", "", [], "not a valid id!!", *settings(), api_name="/generate")
+        call(client, "generate", **generate_args("Hi", "not a valid id!!"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(AppError, match="offline"):
-        client.predict("complete", "Hi", "", [], "no-such-org/no-such-model", *settings(), api_name="/generate")
+        call(client, "generate", **generate_args("Hi", "no-such-org/no-such-model"))
 
 
 def test_empty_prompt_is_refused(client, gpt2_folder):
     from gradio_client.exceptions import AppError
 
     with pytest.raises(AppError, match="Type some text"):
-        client.predict("complete", "   ", "", [], str(gpt2_folder), *settings(), api_name="/generate")
+        call(client, "generate", **generate_args("   ", str(gpt2_folder)))
 
 
 @pytest.mark.slow
 def test_cancelling_a_generation_frees_the_model(client, launched_app):
     """A client that goes away (cancel) stops the model within moments, and the app keeps serving."""
     ctx = launched_app[1]
-    job = client.submit("complete", "Here is a very long story about a dragon who", "", [], BUNDLED,
-                        *settings(max_new=400, rep=1.3), api_name="/generate")
+    job = submit(client, "generate", **generate_args("Here is a very long story about a dragon who", BUNDLED,
+                                                     max_new_tokens=400, repetition_penalty=1.3))
     deadline = time.time() + 120
     while len(job.outputs()) < 3 and time.time() < deadline:
         time.sleep(0.1)
@@ -120,7 +107,7 @@ def test_cancelling_a_generation_frees_the_model(client, launched_app):
     # The worker must become idle well before 400 tokens would have been generated.
     probe = ctx.engine.worker.submit(lambda: threading.current_thread().name)
     assert probe.result(timeout=20) == ctx.engine.worker.name
-    history, *_ = client.predict("chat", "Say hi.", "", [], BUNDLED, *settings(max_new=8), api_name="/generate")
+    history, *_ = call(client, "generate", **generate_args("Say hi.", BUNDLED, mode="chat", max_new_tokens=8))
     assert last_message_text(history)
 
 
@@ -155,7 +142,7 @@ def test_perplexity_prefers_natural_text_on_bundled_model(client):
     import re
 
     def ppl(text):
-        summary, html = client.predict(text, BUNDLED, api_name="/perplexity")
+        summary, html = call(client, "perplexity", text=text, model=BUNDLED)
         assert "pg-tok" in html
         return float(re.search(r"([0-9]+(?:\.[0-9]+)?)\*\*", summary).group(1))
 
@@ -165,13 +152,13 @@ def test_perplexity_prefers_natural_text_on_bundled_model(client):
 
 
 def test_compare_runs_both_setups_and_greedy_repeats(client, gpt2_folder, llama_folder):
-    args = ["complete", "The cat sat", "", [], 10,
-            str(gpt2_folder), False, 0.7, 0.95, "",
-            str(llama_folder), True, 1.3, 0.95, "7"]
-    a_html, a_stats, b_html, b_stats = client.predict(*args, api_name="/compare")
+    args = dict(mode="complete", prompt="The cat sat", max_new_tokens=10,
+                a_model=str(gpt2_folder), a_do_sample=False,
+                b_model=str(llama_folder), b_do_sample=True, b_temperature=1.3, b_seed="7")
+    a_html, a_stats, b_html, b_stats = call(client, "compare", **args)
     assert "10 tokens" in a_stats and "10 tokens" in b_stats and "seed 7" in b_stats
     assert a_html.count("pg-tok") > 10 and b_html.count("pg-tok") > 10
-    again = client.predict(*args, api_name="/compare")
+    again = call(client, "compare", **args)
     assert again[0] == a_html and again[2] == b_html  # greedy repeats; sampling with a fixed seed repeats too
 
 
@@ -179,13 +166,12 @@ def test_seed_box_empty_means_random_and_a_number_repeats(client, gpt2_folder):
     from gradio_client.exceptions import AppError
 
     def sample(seed):
-        *_, stats, table, _prompt = client.predict("complete", "The cat", "", [], str(gpt2_folder),
-                                                   *settings(max_new=12, do_sample=True, temperature=1.5, seed=seed),
-                                                   api_name="/generate")
+        *_, stats, table, _prompt = call(client, "generate", **generate_args(
+            "The cat", str(gpt2_folder), max_new_tokens=12, do_sample=True, temperature=1.5, seed=seed))
         return stats.rsplit("seed ", 1)[1], [row[1] for row in table["data"]]
 
     seeds = {sample("")[0] for _ in range(3)}
     assert len(seeds) == 3  # a fresh random seed each time, reported so the run can be repeated
     assert sample("42") == sample("42") and sample("42")[0] == "42"
-    with pytest.raises(AppError, match="whole number"):
+    with pytest.raises(AppError, match="forty-two"):
         sample("forty-two")

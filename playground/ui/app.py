@@ -7,12 +7,12 @@ import os
 import gradio as gr
 
 from ..engine import Engine
-from .attention_tab import build_attention_tab
+from .attention.layout import build_attention_tab
 from .context import UIContext
-from .finetune_tab import build_finetune_tab
-from .generation_tab import build_generation_tab
+from .finetune.layout import build_finetune_tab
+from .generate.layout import build_generation_tab
 from .model_picker import build_model_picker
-from .scenarios_tab import build_scenarios_tab
+from .scenarios.layout import build_scenarios_tab
 
 CSS = """
 .gradio-container {max-width: 1400px !important}
@@ -28,6 +28,8 @@ def build_app(engine: Engine | None = None) -> tuple[gr.Blocks, UIContext]:
     i18n = ctx.i18n
     with gr.Blocks(title="LLM Playground", delete_cache=(3600, 24 * 3600), analytics_enabled=False) as demo:
         ctx.demo = demo
+        # The page's language, translated in the browser like every label (see events.py); sent with every event.
+        ctx.lang = gr.Textbox(value=i18n("lang_code"), visible=False, elem_id="page-lang")
         gr.Markdown(i18n("title_md"), elem_id="title")
         gr.Markdown(i18n("intro"))
         build_model_picker(ctx)

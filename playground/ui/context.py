@@ -11,7 +11,8 @@ import gradio as gr
 
 from ..engine import Engine
 from ..models import ModelLoadError, ModelSpec, default_spec, presets
-from .strings import lang_from_header, make_i18n, t
+from .forms import Form
+from .strings import UIError, error_text, make_i18n
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,25 @@ class UIContext:
     startup_error: str | None = None
     components: dict[str, gr.components.Component] = field(default_factory=dict)  # shared ones (model picker)
     demo: gr.Blocks | None = None  # set by build_app while the layout is built
+    lang: gr.Textbox | None = None  # hidden; its value is the page's language (see events.py)
+
+    def inputs(self, **parts: "gr.components.Component | Form | dict") -> dict:
+        """Named inputs for ``events.wire``: components by name, forms expanded into their fields, plus ``lang``."""
+        named: dict = {}
+        for name, part in parts.items():
+            if isinstance(part, Form):
+                named.update(part.inputs())
+            elif isinstance(part, dict):
+                named.update(part)
+            else:
+                named[name] = part
+        if self.lang is not None:
+            named["lang"] = self.lang
+        return named
+
+    @staticmethod
+    def parse_spec(text: str) -> ModelSpec:
+        return parse_spec(text)
 
     def preload(self) -> None:
         """Load the default model in the background so the first visitor does not wait (errors become a banner)."""
@@ -55,19 +75,10 @@ class UIContext:
             self.stops[request.session_hash].set()
 
 
-def lang_of(request: gr.Request | None) -> str:
-    if request is None:
-        return "en"
-    try:
-        return lang_from_header(request.headers.get("accept-language"))
-    except Exception:  # noqa: BLE001
-        return "en"
-
-
 # The picker value meaning "the model fine-tuned in this browser session". It is resolved on the server from the
 # request's session, never from anything the client sends; no typed path or id can reach another session's model.
 SESSION_CHOICE = "⭐ my fine-tuned model"
-_UNRESOLVED = ModelSpec("session", "this-session", "unresolved", label="My fine-tuned model")
+_UNRESOLVED = ModelSpec("session", "this-session", "unresolved", label="⭐")
 # App (Blocks) -> its UIContext, so a handler that only has the picker value can still find its session's model.
 # Holds one entry per built app (weakly), no per-user data.
 _APPS: "weakref.WeakKeyDictionary[gr.Blocks, UIContext]" = weakref.WeakKeyDictionary()
@@ -83,6 +94,11 @@ def _current_ctx() -> UIContext | None:
 
     blocks = LocalContext.blocks.get(None)
     return _APPS.get(blocks) if blocks is not None else None
+
+
+def parse_spec(text: str) -> ModelSpec:
+    """A model typed by a visitor (Hub id, preset, or a folder inside the ones the operator allows)."""
+    return ModelSpec.parse(text)
 
 
 def preset_choices() -> list[str]:
@@ -104,7 +120,7 @@ def session_spec(ctx: UIContext, request: gr.Request | None = None) -> ModelSpec
     session = ctx.engine.sessions.get(getattr(request, "session_hash", None))
     if session is None or not getattr(session, "model_run", None):
         return None
-    return ModelSpec("session", session.id, session.model_run, label=session.model_label or "My fine-tuned model")
+    return ModelSpec("session", session.id, session.model_run, label=session.model_label or "⭐")
 
 
 def is_session_choice(choice: str | None) -> bool:
@@ -120,15 +136,20 @@ def spec_from_choice(choice: str, ctx: UIContext | None = None, request: gr.Requ
             return _UNRESOLVED
         spec = session_spec(ctx, request)
         if spec is None:
-            raise ValueError("There is no fine-tuned model in this session yet: train one in the Fine-tuning tab "
-                             "(it is kept for your session only).")
+            raise UIError("no_session_model")
         return spec
-    return ModelSpec.parse(choice or default_spec().label or default_spec().ref)
+    return parse_spec(choice or default_spec().label or default_spec().ref)
 
 
-def load_or_error(ctx: UIContext, choice: str, lang: str, request: gr.Request | None = None):
+def load_or_error(ctx: UIContext, choice: str, lang: str, request: gr.Request | None = None, attention: bool = False):
     """The loaded model for a picker value; raises ``gr.Error`` with a readable message on failure."""
     try:
-        return ctx.engine.model(spec_from_choice(choice, ctx, request))
+        return ctx.engine.model(spec_from_choice(choice, ctx, request), attention=attention)
     except (ModelLoadError, ValueError, OSError) as exc:
-        raise gr.Error(t("model_error", lang, error=str(exc))) from None
+        raise gr.Error(model_error(exc, lang)) from None
+
+
+def model_error(exc: BaseException, lang: str) -> str:
+    from .strings import t
+
+    return t("model_error", lang, error=error_text(exc, lang))

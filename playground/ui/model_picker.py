@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ..models import ModelLoadError, default_spec
-from .context import (SESSION_CHOICE, UIContext, current_request, lang_of, preset_choices, register_app,
-                      session_spec, spec_from_choice)
+from ..models import default_spec
+from .context import SESSION_CHOICE, UIContext, current_request, model_error, preset_choices, register_app, \
+    session_spec, spec_from_choice
+from .events import Values, wire
 from .strings import t
 
 
@@ -28,23 +29,24 @@ def build_model_picker(ctx: UIContext) -> dict[str, gr.components.Component]:
         load = gr.Button(i18n("load"), scale=1, elem_id="model-load")
     status = gr.Markdown(elem_id="model-status")
 
-    def load_model(value: str, request: gr.Request):
-        lang = lang_of(request)
+    def load_model(v: Values):
+        """Load a model (preset name, Hub id, or an allowed server folder); yields status lines."""
         try:
-            spec = spec_from_choice(value, ctx, request)
-            yield t("model_loading", lang, name=spec.name)
-            yield t("model_ready", lang, info=ctx.engine.model(spec).describe())
-        except (ModelLoadError, ValueError, OSError) as exc:
-            if ctx.startup_error and value == (default.label or default.ref):
-                yield t("startup_failed", lang, error=ctx.startup_error)
+            spec = spec_from_choice(v.model, ctx, v.request)
+            yield v.t("model_loading", name=spec.name)
+            yield v.t("model_ready", info=ctx.engine.model(spec).describe())
+        except Exception as exc:  # noqa: BLE001 - a status line, never a traceback
+            if ctx.startup_error and v.model == (default.label or default.ref):
+                yield v.t("startup_failed", error=ctx.startup_error)
             else:
-                yield "⚠️ " + t("model_error", lang, error=str(exc))
+                yield "⚠️ " + model_error(exc, v.lang)
 
-    gr.on([load.click, choice.input], load_model, inputs=choice, outputs=status, concurrency_id="model",
-          api_name="load_model")
+    inputs = ctx.inputs(model=choice)
+    for trigger in (load.click, choice.input):
+        wire(trigger, load_model, inputs, status, concurrency_id="model",
+             api_name="load_model" if trigger == load.click else False)
     # On page load: show "loading…" and then "ready" (waits for the start-up preload instead of loading twice).
-    ctx.demo.load(load_model, inputs=choice, outputs=status, concurrency_limit=None, api_name=False,
-                  show_progress="hidden")
+    wire(ctx.demo.load, load_model, inputs, status, concurrency_limit=None, api_name=False, show_progress="hidden")
     # A per-browser secret (localStorage) that lets a reloaded page re-join its session's fine-tuned model and
     # running job. It lives here, outside the tabs, because a component in a tab not yet opened is not mounted when
     # the page-load event reads it.

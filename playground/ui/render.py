@@ -37,14 +37,24 @@ def _visible(text: str) -> str:
     return text.replace("\n", "⏎\n").replace("\t", "⇥")
 
 
+def span(text: str, background: str, tip: str) -> str:
+    """One token as a coloured span whose hover box shows ``tip`` (the one way every view draws a token)."""
+    return (f'<span class="pg-tok" style="background:{background}" data-tip="{html.escape(tip, quote=True)}">'
+            f"{html.escape(_visible(text))}</span>")
+
+
+def scale_html(legend: str) -> str:
+    """The colour scale under a token view."""
+    scale = "".join(f'<span style="background:{prob_color(p)}">{p:.0%}</span>' for p in (0.05, 0.25, 0.5, 0.75, 1.0))
+    return f'<div class="pg-legend">{html.escape(legend)} {scale}</div>'
+
+
 def token_span(event: TokenEvent, prob_label: str = "p", raw_label: str = "model") -> str:
     lines = [f"{event.token!r}  {prob_label}={event.prob:.1%}  {raw_label}={event.raw_prob:.1%}"]
     for alt in event.alternatives:
         mark = "→" if alt.token_id == event.token_id else " "
         lines.append(f"{mark} {alt.token!r:<16} {alt.prob:6.1%}  ({raw_label} {alt.raw_prob:.1%})")
-    tip = html.escape("\n".join(lines), quote=True)
-    return (f'<span class="pg-tok" style="background:{prob_color(event.prob)}" data-tip="{tip}">'
-            f"{html.escape(_visible(event.token))}</span>")
+    return span(event.token, prob_color(event.prob), "\n".join(lines))
 
 
 def tokens_html(events: Sequence[TokenEvent], legend: str = "", empty: str = "",
@@ -53,8 +63,7 @@ def tokens_html(events: Sequence[TokenEvent], legend: str = "", empty: str = "",
     if not events:
         return STYLE + f'<div class="pg-empty">{html.escape(empty)}</div>'
     body = "".join(token_span(e, prob_label, raw_label) for e in events)
-    scale = "".join(f'<span style="background:{prob_color(p)}">{p:.0%}</span>' for p in (0.05, 0.25, 0.5, 0.75, 1.0))
-    return STYLE + f'<div class="pg-tokens">{body}</div><div class="pg-legend">{html.escape(legend)} {scale}</div>'
+    return STYLE + f'<div class="pg-tokens">{body}</div>' + scale_html(legend)
 
 
 def chips_html(tokens: Iterable[TokenInfo], summary: str = "") -> str:
@@ -65,24 +74,25 @@ def chips_html(tokens: Iterable[TokenInfo], summary: str = "") -> str:
     return STYLE + f'<div class="pg-legend">{html.escape(summary)}</div><div>{chips}</div>'
 
 
-def token_table(events: Sequence[TokenEvent]) -> list[list]:
-    """Rows for the click-to-inspect table: position, token, probabilities, alternatives."""
+def table_headers(lang: str) -> list[str]:
+    from .strings import t
+
+    return [t(k, lang) for k in ("col_pos", "col_token", "col_prob", "col_raw", "col_alts")]
+
+
+def token_table(events: Sequence[TokenEvent], headers: list[str]) -> dict:
+    """The click-to-inspect table (headers in the user's language): position, token, probabilities, alternatives."""
     rows = []
     for e in events:
         alts = ", ".join(f"{a.token!r} {a.prob:.0%}" for a in e.alternatives if a.token_id != e.token_id)
         rows.append([e.index + 1, repr(e.token), round(e.prob, 4), round(e.raw_prob, 4), alts])
-    return rows
+    return {"headers": headers, "data": rows}
 
 
 def surprisal_html(tokens: Sequence[str], probs: Sequence[float], bits: Sequence[float], first: str = "",
-                   legend: str = "") -> str:
+                   legend: str = "", surprisal_label: str = "surprisal") -> str:
     """A scored text: each token coloured by the probability the model gave it (hover: p and surprisal)."""
-    spans = [f'<span class="pg-tok" style="background:#eee" data-tip="{html.escape(first, quote=True)}">'
-             f"{html.escape(_visible(first))}</span>"] if first else []
+    spans = [span(first, "#eee", first)] if first else []
     for tok, p, b in zip(tokens, probs, bits):
-        tip = html.escape(f"{tok!r}  p={p:.2%}  surprisal={b:.2f} bits", quote=True)
-        spans.append(f'<span class="pg-tok" style="background:{prob_color(p)}" data-tip="{tip}">'
-                     f"{html.escape(_visible(tok))}</span>")
-    scale = "".join(f'<span style="background:{prob_color(p)}">{p:.0%}</span>' for p in (0.05, 0.25, 0.5, 0.75, 1.0))
-    return (STYLE + f'<div class="pg-tokens">{"".join(spans)}</div>'
-            f'<div class="pg-legend">{html.escape(legend)} {scale}</div>')
+        spans.append(span(tok, prob_color(p), f"{tok!r}  p={p:.2%}  {surprisal_label}={b:.2f} bits"))
+    return STYLE + f'<div class="pg-tokens">{"".join(spans)}</div>' + scale_html(legend)

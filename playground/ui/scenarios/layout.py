@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ..devices import gpu_task
-from ..scenarios import registry
-from ..scenarios.retrieval import Retriever
-from ..scenarios.spec import MAX_EXAMPLES, SLOT_ORDER, Scenario, slots
-from . import scenarios_logic as logic
-from .context import UIContext, lang_of
-from .strings import t
+from ...scenarios import registry
+from ...scenarios.retrieval import Retriever
+from ...scenarios.spec import SLOT_ORDER, Scenario
+from ..context import UIContext
+from ..events import Values, wire
+from ..generate.form import SCENARIO
+from ..strings import UIError
+from . import handlers as logic
 
 FILE_TYPES = [".txt", ".md", ".csv", ".json"]
 
@@ -56,12 +57,8 @@ def build_scenarios_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
                 gr.Markdown(i18n("sc_bundled_note"))
                 models_md = gr.Markdown(_models_md(first), elem_id="sc-models")
             with gr.Accordion(i18n("sc_settings"), open=False):
-                max_new = gr.Slider(1, limits.max_new_tokens, value=min(first.settings.max_new_tokens,
-                                                                         limits.max_new_tokens),
-                                    step=1, label=i18n("sc_max_new"), elem_id="sc-max-new")
-                do_sample = gr.Checkbox(value=first.settings.do_sample, label=i18n("sc_do_sample"))
-                temperature = gr.Slider(0.05, 2.0, value=first.settings.temperature, step=0.05,
-                                        label=i18n("sc_temperature"))
+                form = SCENARIO.bind(ctx, defaults=first.settings, caps={"max_new_tokens": limits.max_new_tokens})
+                form.render()
             with gr.Accordion(i18n("sc_template_acc"), open=False):
                 system = gr.Textbox(value=first.system, label=i18n("sc_system"), lines=2, elem_id="sc-system")
                 template = gr.Textbox(value=first.template, label=i18n("sc_template"), info=i18n("sc_template_info"),
@@ -104,7 +101,7 @@ def build_scenarios_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
             out_json = gr.JSON(label=i18n("sc_json"), visible=first.kind == "extract", elem_id="sc-json")
             out_label = gr.Label(label=i18n("sc_probs"), visible=first.kind == "classify", elem_id="sc-label")
             details = gr.HTML(elem_id="sc-details")
-            batch_df = gr.Dataframe(headers=["text", "label", "p"], label=i18n("sc_batch_table"), interactive=False,
+            batch_df = gr.Dataframe(label=i18n("sc_batch_table"), interactive=False,
                                     visible=False, wrap=True, elem_id="sc-batch")
             batch_file = gr.File(label=i18n("sc_batch_file"), interactive=False, visible=False,
                                  elem_id="sc-batch-file")
@@ -118,18 +115,16 @@ def build_scenarios_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
                     gr.Markdown(i18n("sc_open_gen_info"))
 
     model = ctx.components["model"]
-    panel = [desc, disclaimer, limits_md, models_md, *comps, *buttons, template, system, placeholders, max_new,
-             do_sample, temperature, out_text, out_code, out_json, out_label, batch_df, batch_file, details, notes,
-             stats, prompt_box]
+    settings = list(form.inputs().values())
+    panel = [desc, disclaimer, limits_md, models_md, *comps, *buttons, template, system, placeholders, *settings,
+             out_text, out_code, out_json, out_label, batch_df, batch_file, details, notes, stats, prompt_box]
 
     def select(scenario_id: str):
         spec = registry.get(scenario_id)
-        s = spec.settings
         return (gr.update(value=i18n(f"sc_s_{spec.id}_desc")), _disclaimer(ctx, spec),
                 gr.update(value=i18n(f"sc_s_{spec.id}_limits")), _models_md(spec),
                 *logic.slot_updates(ctx, spec), *logic.example_button_updates(spec), spec.template, spec.system,
-                _placeholders_md(spec), min(s.max_new_tokens, limits.max_new_tokens), s.do_sample, s.temperature,
-                *_output_visibility(spec), "", "", "", "")
+                _placeholders_md(spec), *form.values(spec.settings), *_output_visibility(spec), "", "", "", "")
 
     picker.change(select, picker, panel, queue=False, api_name=False)
 
@@ -144,39 +139,35 @@ def build_scenarios_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
     reset.click(lambda sid: (registry.get(sid).template, registry.get(sid).system), picker, [template, system],
                 queue=False, api_name=False)
 
-    assert len(comps) == 9, "check() and run_fn() below spell out the 9 slots"
-    run_inputs = [picker, template, system, *comps, max_new, do_sample, temperature, model]
+    run_inputs = ctx.inputs(scenario=picker, template=template, system=system,
+                            slots={logic.slot_name(key): comp for key, comp in zip(SLOT_ORDER, comps)},
+                            settings=form, model=model)
     outputs = [notes, out_text, out_code, out_json, out_label, details, batch_df, batch_file, prompt_box, stats]
 
-    # Gradio passes gr.Request only to named parameters, so the slots are spelled out (in SLOT_ORDER).
-    def check(scenario_id, template, system, ta0, ta1, ln0, ln1, ln2, ch0, ch1, num0, file0, max_new, do_sample,
-              temperature, model, request: gr.Request):
-        logic.validate_run(ctx, scenario_id, template, (ta0, ta1, ln0, ln1, ln2, ch0, ch1, num0, file0), max_new,
-                           do_sample, temperature, model, lang_of(request))
+    def check(v: Values):
+        logic.validate_run(ctx, v)
 
-    @gpu_task()
-    def run_fn(scenario_id, template, system, ta0, ta1, ln0, ln1, ln2, ch0, ch1, num0, file0, max_new, do_sample,
-               temperature, model, request: gr.Request):
-        yield from logic.run_scenario(ctx, retriever, scenario_id, template, system, ta0, ta1, ln0, ln1, ln2, ch0,
-                                      ch1, num0, file0, max_new, do_sample, temperature, model, request=request)
+    def run_fn(v: Values):
+        """Run the chosen scenario on the inputs; streams notes, output, details, the exact prompt and stats."""
+        yield from logic.run_scenario(ctx, retriever, v)
 
-    checked = run.click(check, run_inputs, None, concurrency_limit=None, api_name=False)
-    event = checked.success(run_fn, run_inputs, outputs, concurrency_id="model", show_progress="minimal",
-                            api_name="scenario_run")
-    def request_stop(request: gr.Request):
-        ctx.request_stop(request)
+    def request_stop(v: Values):
+        ctx.request_stop(v.request)
 
-    stop.click(request_stop, None, None, cancels=[event], queue=False, api_name="scenario_stop")
+    checked = wire(run.click, check, run_inputs, None, concurrency_limit=None, api_name=False)
+    event = wire(checked.success, run_fn, run_inputs, outputs, gpu=True, concurrency_id="model",
+                 show_progress="minimal", api_name="scenario_run")
+    wire(stop.click, request_stop, ctx.inputs(), None, cancels=[event], queue=False, api_name="scenario_stop")
 
     tabs, gen_prompt, gen_mode = (ctx.components.get(k) for k in ("tabs", "gen_prompt", "gen_mode"))
     if tabs is not None and gen_prompt is not None and gen_mode is not None:
-        def check_prompt(text: str, request: gr.Request):
-            if not (text or "").strip():
-                raise gr.Error(t("sc_no_prompt", lang_of(request)))
+        def check_prompt(v: Values):
+            if not (v.prompt or "").strip():
+                raise UIError("sc_no_prompt")
 
         # The exact prompt (chat template already applied) goes to "Continue text" mode, so the Generation tab
         # tokenizes the very same text instead of wrapping it in the chat template a second time.
-        open_gen.click(check_prompt, prompt_box, None, queue=False, api_name=False).success(
+        wire(open_gen.click, check_prompt, ctx.inputs(prompt=prompt_box), None, queue=False, api_name=False).success(
             lambda text: (gr.Tabs(selected="generate"), text, "complete"), prompt_box, [tabs, gen_prompt, gen_mode],
             queue=False, api_name=False)
     else:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ..attention import max_attention_tokens
-from ..devices import gpu_task
-from .attention_logic import (ENCODER, PICKER, VIEWS, AttentionService, check_selection, focus_choices, head_name,
-                              parse_head, render, run_ablation, selection, summary, timed_result)
-from .context import UIContext, lang_of
-from .strings import t
+from ...attention import max_attention_tokens
+from ..context import UIContext
+from ..events import Values, wire
+from ..strings import UIError
+from .handlers import (ENCODER, PICKER, VIEWS, AttentionService, check_selection, focus_choices, head_name,
+                       parse_head, render, run_ablation, selection, summary, timed_result)
 
 EXAMPLES = [
     "The cat sat on the mat because the cat was tired.",
@@ -46,7 +46,7 @@ def build_attention_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
     with gr.Row():
         with gr.Column(scale=3):
             text = gr.Textbox(label=i18n("at_text"), lines=3, elem_id="at-text",
-                              placeholder=t("at_text_placeholder", "en", cap=cap))
+                              placeholder=i18n("at_text_placeholder"))
             run = gr.Button(i18n("at_run"), variant="primary", elem_id="at-run")
             info = gr.Markdown(elem_id="at-summary")
             gr.Examples([[e] for e in EXAMPLES], inputs=[text], label=i18n("at_examples"), examples_per_page=5)
@@ -125,97 +125,96 @@ def build_attention_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
         return out
 
     # ------------------------------------------------------------------ run (one forward pass)
-    def check_run(text_v, source_v, encoder_v, choice, request: gr.Request):
-        svc.check_run(text_v, source_v, encoder_v, choice, lang_of(request))
+    def check_run(v: Values):
+        svc.check_run(v)
 
-    @gpu_task()
-    def run_fn(text_v, source_v, encoder_v, choice, view_v, layer_v, head_v, focus_v, agg_v, window_v, old,
-               old_heads, request: gr.Request):
-        lang = lang_of(request)
-        svc.check_run(text_v, source_v, encoder_v, choice, lang)  # API callers skip the UI's check
-        new = {"text": text_v, "source": source_v, "encoder": (encoder_v or "").strip(), "choice": choice, "cap": cap}
-        lm, result, seconds = timed_result(svc, new, lang)
+    def run_fn(v: Values):
+        """Run the text through the model once (attention of every layer and head), then draw the chosen view."""
+        svc.check_run(v)  # API callers skip the UI's check
+        new = {"text": v.text, "source": v.source, "encoder": (v.encoder or "").strip(), "choice": v.model,
+               "cap": cap}
+        lm, result, seconds = timed_result(svc, new, v.lang)
+        old = v.state or {}
         same = bool(old) and all(old.get(k) == new[k] for k in ("text", "source", "encoder", "choice"))
-        layer_i = _clamp(layer_v, result.n_layers)
-        head_i = _clamp(head_v, result.n_heads)
-        focus_i = _clamp(focus_v, result.n_tokens) if same and focus_v not in (None, "") else result.target
+        layer_i = _clamp(v.layer, result.n_layers)
+        head_i = _clamp(v.head, result.n_heads)
+        focus_i = _clamp(v.focus, result.n_tokens) if same and v.focus not in (None, "") else result.target
         heads = [head_name(l, h) for l in range(result.n_layers) for h in range(result.n_heads)]
-        kept = [h for h in (old_heads or []) if h in heads] if same else []
-        return [new, summary(result, seconds, cap, lang),
+        kept = [h for h in (v.ablate_heads or []) if h in heads] if same else []
+        return [new, summary(result, seconds, cap, v.lang),
                 gr.update(choices=[(str(i), i) for i in range(result.n_layers)], value=layer_i),
                 gr.update(choices=[(str(i), i) for i in range(result.n_heads)], value=head_i),
                 gr.update(choices=focus_choices(result), value=focus_i),
                 gr.update(choices=heads, value=kept),
-                *draw(view_v, lm, result, layer_i, head_i, focus_i, agg_v, window_v, lang, fill_blank=True),
+                *draw(v.view, lm, result, layer_i, head_i, focus_i, v.agg, v.window, v.lang, fill_blank=True),
                 None, ""]
 
-    run_inputs = [text, source, encoder, model, view, layer, head, focus, agg, window, state, ablate_heads]
+    run_inputs = ctx.inputs(text=text, source=source, encoder=encoder, model=model, view=view, layer=layer,
+                            head=head, focus=focus, agg=agg, window=window, state=state, ablate_heads=ablate_heads)
     run_outputs = [state, info, layer, head, focus, ablate_heads, *all_views, ablation_plot, ablation_md]
     for i, trigger in enumerate((run.click, text.submit)):
-        trigger(check_run, [text, source, encoder, model], None, concurrency_limit=None, api_name=False).success(
-            run_fn, run_inputs, run_outputs, concurrency_id="model", show_progress="minimal",
-            api_name="attention" if i == 0 else False)
+        checked = wire(trigger, check_run, run_inputs, None, concurrency_limit=None, api_name=False)
+        wire(checked.success, run_fn, run_inputs, run_outputs, gpu=True, concurrency_id="model",
+             show_progress="minimal", api_name="attention" if i == 0 else False)
 
     # ------------------------------------------------------------------ redraws (no forward pass)
-    def check_select(state_v, layer_v, head_v, focus_v, request: gr.Request):
-        check_selection(svc, state_v, layer_v, head_v, focus_v, lang_of(request))
+    def check_select(v: Values):
+        check_selection(svc, v.state, v.layer, v.head, v.focus)
 
-    def redraw(state_v, view_v, layer_v, head_v, focus_v, agg_v, window_v, request: gr.Request):
-        lang = lang_of(request)
-        if not state_v or not state_v.get("text"):
+    def redraw(v: Values):
+        """Draw a view of the last run again (a new layer, head, token or view; no forward pass)."""
+        if not v.state or not v.state.get("text"):
             return [gr.skip()] * len(all_views)
-        if view_v not in VIEWS:
-            raise gr.Error(t("at_bad_view", lang, value=view_v, views=", ".join(VIEWS)))
-        lm, result = svc.result(state_v, lang)
-        layer_i, head_i, focus_i = selection(result, layer_v, head_v, focus_v, lang)
-        return draw(view_v, lm, result, layer_i, head_i, focus_i, agg_v, window_v, lang, fill_blank=False)
+        if v.view not in VIEWS:
+            raise UIError("at_bad_view", value=v.view, views=", ".join(VIEWS))
+        lm, result = svc.result(v.state, v.lang)
+        layer_i, head_i, focus_i = selection(result, v.layer, v.head, v.focus)
+        return draw(v.view, lm, result, layer_i, head_i, focus_i, v.agg, v.window, v.lang, fill_blank=False)
 
-    sel_inputs = [state, view, layer, head, focus, agg, window]
-    for comp, event in ((layer, layer.input), (head, head.input), (focus, focus.input), (agg, agg.input),
-                        (window, window.release)):
-        event(check_select, [state, layer, head, focus], None, concurrency_limit=None, api_name=False).success(
-            redraw, sel_inputs, all_views, concurrency_id="light", concurrency_limit=4, show_progress="minimal",
-            api_name=False)
+    sel_inputs = ctx.inputs(state=state, view=view, layer=layer, head=head, focus=focus, agg=agg, window=window)
+    for event in (layer.input, head.input, focus.input, agg.input, window.release):
+        checked = wire(event, check_select, sel_inputs, None, concurrency_limit=None, api_name=False)
+        wire(checked.success, redraw, sel_inputs, all_views, concurrency_id="light", concurrency_limit=4,
+             show_progress="minimal", api_name=False)
     redraw_api = gr.Button(visible=False)
-    redraw_api.click(redraw, sel_inputs, all_views, concurrency_id="light", api_name="attention_view")
+    wire(redraw_api.click, redraw, sel_inputs, all_views, concurrency_id="light", api_name="attention_view")
 
     for tab, name in ((tab_head, "head"), (tab_grid, "grid"), (tab_focus, "focus"), (tab_agg, "agg"),
                       (tab_patterns, "patterns"), (tab_lens, "lens"), (tab_ablation, "ablation")):
-        tab.select(lambda n=name: n, None, view, queue=False, show_progress="hidden", api_name=False).then(
-            redraw, sel_inputs, all_views, concurrency_id="light", concurrency_limit=4, show_progress="minimal",
-            api_name=False)
+        selected = tab.select(lambda n=name: n, None, view, queue=False, show_progress="hidden", api_name=False)
+        wire(selected.then, redraw, sel_inputs, all_views, concurrency_id="light", concurrency_limit=4,
+             show_progress="minimal", api_name=False)
 
-    def open_clicked(value, state_v, focus_v, agg_v, window_v, request: gr.Request):
-        lang = lang_of(request)
-        parts = str(value or "").split(",")
-        if len(parts) < 2 or not state_v:
+    def open_clicked(v: Values):
+        parts = str(v.clicked or "").split(",")
+        if len(parts) < 2 or not v.state:
             return [gr.skip()] * 5
-        lm, result = svc.result(state_v, lang)
-        layer_i, head_i, focus_i = selection(result, parts[0], parts[1], focus_v if focus_v is not None else 0, lang)
-        fig = render(svc, "head", lm, result, layer_i, head_i, focus_i, agg_v, window_v, lang)[0]
+        lm, result = svc.result(v.state, v.lang)
+        layer_i, head_i, focus_i = selection(result, parts[0], parts[1], v.focus if v.focus is not None else 0)
+        fig = render(svc, "head", lm, result, layer_i, head_i, focus_i, v.agg, v.window, v.lang)[0]
         return layer_i, head_i, "head", gr.Tabs(selected="at-head"), fig
 
-    bridge.change(open_clicked, [bridge, state, focus, agg, window], [layer, head, view, views, head_plot],
-                  concurrency_id="light", api_name=False)
+    wire(bridge.change, open_clicked, ctx.inputs(clicked=bridge, state=state, focus=focus, agg=agg, window=window),
+         [layer, head, view, views, head_plot], concurrency_id="light", api_name=False)
 
     # ------------------------------------------------------------------ ablation (one extra forward pass)
-    def check_ablation(state_v, heads_v, request: gr.Request):
-        lang = lang_of(request)
-        if not state_v or not state_v.get("text"):
-            raise gr.Error(t("at_not_run", lang))
-        if not heads_v:
-            raise gr.Error(t("at_ablation_none", lang))
-        for item in heads_v:
+    def check_ablation(v: Values):
+        if not v.state or not v.state.get("text"):
+            raise UIError("at_not_run")
+        if not v.heads:
+            raise UIError("at_ablation_none")
+        for item in v.heads:
             if parse_head(item) is None:
-                raise gr.Error(t("at_bad_heads", lang, value=item))
+                raise UIError("at_bad_heads", value=item)
 
-    @gpu_task()
-    def ablation_fn(state_v, heads_v, focus_v, request: gr.Request):
-        return run_ablation(svc, state_v, heads_v, focus_v, lang_of(request))
+    def ablation_fn(v: Values):
+        """Switch the chosen heads off and compare the next-token prediction before and after."""
+        return run_ablation(svc, v.state, v.heads, v.focus, v.lang)
 
-    ablate_btn.click(check_ablation, [state, ablate_heads], None, concurrency_limit=None, api_name=False).success(
-        ablation_fn, [state, ablate_heads, focus], [ablation_plot, ablation_md], concurrency_id="model",
-        show_progress="minimal", api_name="attention_ablate")
+    ab_inputs = ctx.inputs(state=state, heads=ablate_heads, focus=focus)
+    checked = wire(ablate_btn.click, check_ablation, ab_inputs, None, concurrency_limit=None, api_name=False)
+    wire(checked.success, ablation_fn, ab_inputs, [ablation_plot, ablation_md], gpu=True, concurrency_id="model",
+         show_progress="minimal", api_name="attention_ablate")
     source.change(lambda s: gr.update(visible=s == ENCODER), source, encoder, queue=False, api_name=False)
     return {"text": text, "run": run, "summary": info, "layer": layer, "head": head, "focus": focus,
             "views": views, "head_plot": head_plot, "grid_plot": grid_plot, "state": state}

@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 import gradio as gr
 import numpy as np
 
-from .. import plots_attention as pa
-from ..attention import (AblationUnavailable, AttentionResult, AttentionUnavailable, LensUnavailable, ResultCache,
+from ... import plots_attention as pa
+from ...attention import (AblationUnavailable, AttentionResult, AttentionUnavailable, LensUnavailable, ResultCache,
                          ablate, head_scores, label_heads, logit_lens, max_attention_tokens, model_induction_scores)
-from ..attention.patterns import LABELS
-from ..models import ModelLoadError, ModelSpec
-from .context import UIContext, spec_from_choice
-from .strings import t
+from ...attention.patterns import LABELS
+from ...models import ModelSpec
+from ..context import UIContext, model_error, spec_from_choice
+from ..events import Values
+from ..generate.handlers import check_text
+from ..strings import UIError, t
 
 PICKER, ENCODER = "picker", "encoder"
 VIEWS = ("head", "grid", "focus", "agg", "patterns", "lens", "ablation")
@@ -59,21 +61,14 @@ class AttentionService:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # ------------------------------------------------------------------ checks (fast, no model work)
-    def check_run(self, text: str, source: str, encoder: str, choice: str, lang: str) -> None:
-        limits = self.ctx.engine.limits
-        if not (text or "").strip():
-            raise gr.Error(t("at_empty", lang))
-        if len(text) > limits.max_input_chars:
-            raise gr.Error(t("at_too_long", lang, n=len(text), limit=limits.max_input_chars))
-        try:
-            if source == ENCODER:
-                if not (encoder or "").strip():
-                    raise gr.Error(t("at_encoder_empty", lang))
-                ModelSpec.parse(encoder)
-            else:
-                spec_from_choice(choice)
-        except ValueError as exc:
-            raise gr.Error(t("model_error", lang, error=str(exc))) from None
+    def check_run(self, v: Values) -> None:
+        check_text(self.ctx, v.text)
+        if v.source == ENCODER:
+            if not (v.encoder or "").strip():
+                raise UIError("at_encoder_empty")
+            self.ctx.parse_spec(v.encoder)
+        else:
+            spec_from_choice(v.model)
 
     # ------------------------------------------------------------------ model + result
     def load(self, source: str, encoder: str, choice: str, lang: str):
@@ -81,21 +76,20 @@ class AttentionService:
         engine = self.ctx.engine
         try:
             if source == ENCODER:
-                return engine.registry.get(ModelSpec.parse(encoder), attn_implementation="eager", task="masked-lm")
+                return engine.registry.get(self.ctx.parse_spec(encoder), attn_implementation="eager",
+                                           task="masked-lm")
             return engine.model(spec_from_choice(choice), attention=True)
-        except (ModelLoadError, ValueError, OSError) as exc:
-            raise gr.Error(t("model_error", lang, error=str(exc))) from None
+        except Exception as exc:  # noqa: BLE001 - shown as a message
+            raise gr.Error(model_error(exc, lang)) from None
 
     def result(self, state: dict | None, lang: str) -> tuple[object, AttentionResult]:
         if not state or not state.get("text"):
-            raise gr.Error(t("at_not_run", lang))
+            raise UIError("at_not_run")
         lm = self.load(state["source"], state.get("encoder", ""), state.get("choice", ""), lang)
         try:
             return lm, self.cache.get(lm, state["text"], self.ctx.engine.worker, state.get("cap"))
         except AttentionUnavailable as exc:
-            raise gr.Error(t("at_no_attention", lang, error=str(exc))) from None
-        except ValueError as exc:
-            raise gr.Error(str(exc)) from None
+            raise UIError("at_no_attention", error=str(exc)) from None
 
     def labels(self, lm, result: AttentionResult):
         """(scores dict, labels [L, H]) — induction scores come from one extra pass per model, cached."""
@@ -118,38 +112,38 @@ class AttentionService:
 
 # ---------------------------------------------------------------------- selectors
 
-def _index(value, count: int, key: str, lang: str) -> int:
+def _index(value, count: int, key: str) -> int:
     try:
         i = int(str(value).strip())
     except (TypeError, ValueError):
         i = -1
     if not 0 <= i < count:
-        raise gr.Error(t(key, lang, value=value, last=count - 1))
+        raise UIError(key, value=value, last=count - 1)
     return i
 
 
-def selection(result: AttentionResult, layer, head, focus, lang: str) -> tuple[int, int, int]:
+def selection(result: AttentionResult, layer, head, focus) -> tuple[int, int, int]:
     """Validated (layer, head, focus); empty values mean layer 0, head 0 and the last (or [MASK]) token."""
     empty = (None, "")
-    return (0 if layer in empty else _index(layer, result.n_layers, "at_bad_layer", lang),
-            0 if head in empty else _index(head, result.n_heads, "at_bad_head", lang),
-            result.target if focus in empty else _index(focus, result.n_tokens, "at_bad_focus", lang))
+    return (0 if layer in empty else _index(layer, result.n_layers, "at_bad_layer"),
+            0 if head in empty else _index(head, result.n_heads, "at_bad_head"),
+            result.target if focus in empty else _index(focus, result.n_tokens, "at_bad_focus"))
 
 
-def check_selection(svc: AttentionService, state, layer, head, focus, lang: str) -> None:
+def check_selection(svc: AttentionService, state, layer, head, focus) -> None:
     """Validate selectors against the cached result: no model load, no forward pass (nothing to check before the
     first run, or when the result has left the cache; the real handler validates again)."""
     if not state or not state.get("text"):
         return
     try:
-        spec = ModelSpec.parse(state["encoder"]) if state.get("source") == ENCODER else spec_from_choice(
+        spec = svc.ctx.parse_spec(state["encoder"]) if state.get("source") == ENCODER else spec_from_choice(
             state.get("choice", ""))
     except ValueError:
         return
     task = "masked-lm" if state.get("source") == ENCODER else "causal-lm"
     result = svc.cache.find(spec.key, task, state["text"], state.get("cap") or max_attention_tokens())
     if result is not None:
-        selection(result, layer, head, focus, lang)
+        selection(result, layer, head, focus)
 
 
 def focus_choices(result: AttentionResult) -> list[tuple[str, int]]:
@@ -207,23 +201,23 @@ def summary(result: AttentionResult, seconds: float, cap: int, lang: str) -> str
 def run_ablation(svc: AttentionService, state, heads: list | None, focus, lang: str):
     """(figure, summary markdown) for switching ``heads`` off, compared at the token in focus."""
     lm, result = svc.result(state, lang)
-    position = result.target if focus in (None, "") else _index(focus, result.n_tokens, "at_bad_focus", lang)
+    position = result.target if focus in (None, "") else _index(focus, result.n_tokens, "at_bad_focus")
     pairs = []
     for item in heads or []:
         pair = parse_head(item)
         if pair is None or not (0 <= pair[0] < result.n_layers and 0 <= pair[1] < result.n_heads):
-            raise gr.Error(t("at_bad_heads", lang, value=item))
+            raise UIError("at_bad_heads", value=item)
         pairs.append(pair)
     if not pairs:
-        raise gr.Error(t("at_ablation_none", lang))
+        raise UIError("at_ablation_none")
     try:
         ab = svc.ctx.engine.worker.call(ablate, lm, result, pairs, position)
     except AblationUnavailable as exc:
-        raise gr.Error(t("at_ablation_unavailable", lang, error=str(exc))) from None
+        raise UIError("at_ablation_unavailable", error=str(exc)) from None
     import torch
 
     before, after = torch.softmax(ab.before, -1), torch.softmax(ab.after, -1)
-    from ..tokens import token_label
+    from ...tokens import token_label
 
     label = lambda i: pa.show_token(token_label(lm.tokenizer, i))  # noqa: E731
     context = "".join(result.tokens[max(0, ab.position - 5): ab.position + 1])

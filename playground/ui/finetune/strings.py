@@ -71,7 +71,6 @@ EN: dict[str, str] = {
                   "training loss keeps falling, the model is memorising instead of learning the style "
                   "(overfitting). **Perplexity** = e^loss: roughly how many tokens the model hesitates between.",
     # run-time messages
-    "fi_no_data": "There is no text yet: upload a file, paste some text or pick a demo dataset.",
     "fi_preview_md": "**{chars:,} characters · {tokens:,} tokens · {blocks} blocks of {block} tokens** → "
                      "{train} for training, {val} for validation. {kind}",
     "fi_kind_chat": "Conversations are written with the model's chat template.",
@@ -107,7 +106,6 @@ EN: dict[str, str] = {
     "fi_resumed": "Welcome back: your training run is still here.",
     "fi_already": "A training run is already going on in this session: stop it first.",
     "fi_busy": "The server is busy training for others. {detail}",
-    "fi_bad_data": "{error}",
     "fi_bad_setting": "Check the training settings: {error}",
     "fi_full_too_big": "Full fine-tuning is offered only for models up to {limit}M parameters; this one has {n}M. "
                        "Use LoRA.",
@@ -131,6 +129,8 @@ EN: dict[str, str] = {
     "fi_err_bad_jsonl": "The .jsonl file has a problem.",
     "fi_err_bad_csv": "The CSV file has a problem.",
     "fi_err_no_column": "That CSV column does not exist.",
+    "fi_sample_step": "step {step}",
+    "fi_loss": "loss",
 }
 
 ZH: dict[str, str] = {
@@ -195,7 +195,6 @@ ZH: dict[str, str] = {
                   "优化器轻轻调整权重，让同样的文本变得更可能。**训练损失**在它学习的文本上测量；**验证损失**在它从未"
                   "训练过的保留文本块上测量。如果验证损失上升而训练损失继续下降，说明模型在死记硬背，而不是学习风格"
                   "（过拟合）。**困惑度** = e^损失：大致表示模型在多少个词元之间犹豫。",
-    "fi_no_data": "还没有文本：请上传文件、粘贴文本或选择一个示例数据集。",
     "fi_preview_md": "**{chars:,} 个字符 · {tokens:,} 个词元 · {blocks} 个块（每块 {block} 个词元）** → "
                      "{train} 个用于训练，{val} 个用于验证。{kind}",
     "fi_kind_chat": "对话按模型的对话模板写出。",
@@ -229,7 +228,6 @@ ZH: dict[str, str] = {
     "fi_resumed": "欢迎回来：你的训练还在。",
     "fi_already": "本会话已经有一个训练在进行：请先停止它。",
     "fi_busy": "服务器正在为其他人训练。{detail}",
-    "fi_bad_data": "{error}",
     "fi_bad_setting": "请检查训练设置：{error}",
     "fi_full_too_big": "全参数微调只对参数量不超过 {limit}M 的模型开放；这个模型有 {n}M。请使用 LoRA。",
     "fi_merged_too_big": "合并后的模型只对参数量不超过 {limit}M 的模型提供；请下载适配器。",
@@ -251,4 +249,6 @@ ZH: dict[str, str] = {
     "fi_err_bad_jsonl": ".jsonl 文件有问题：每行必须是一个含 text、prompt+completion 或 messages 的 JSON 对象。",
     "fi_err_bad_csv": "CSV 文件有问题。",
     "fi_err_no_column": "CSV 中没有这一列。",
+    "fi_sample_step": "第 {step} 步",
+    "fi_loss": "损失",
 }

@@ -1,138 +1,78 @@
-"""Handlers of the Application scenarios tab: UI values in, core calls (playground.scenarios), display values out.
+"""Handlers of the Application scenarios tab: named UI values in, core calls (playground.scenarios), views out.
 
-The panel reuses a fixed set of input slots (``SLOT_ORDER``); ``slots(spec)`` says which input of the chosen
-scenario each slot shows. Every run is a generator yielding the ``OUTPUTS`` tuple.
+The panel reuses a fixed set of input slots (``SLOT_ORDER``), named ``textarea_0``, ``line_1`` … in events and
+in the API; ``slots(spec)`` says which input of the chosen scenario each slot shows. Every run is a generator
+yielding the ``OUTPUTS`` tuple.
 """
 
 from __future__ import annotations
 
-import html
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator
 
 import gradio as gr
 
-from ..config import GenerationSettings
-from ..generation import GenerationDone, PreparedPrompt, stream
-from ..scenarios import extract, registry, runner, scoring
-from ..scenarios.retrieval import Retriever
-from ..scenarios.spec import MAX_EXAMPLES, SLOT_ORDER, Scenario, fill_template, slots, template_names
-from .context import UIContext, lang_of, load_or_error, spec_from_choice
-from .strings import t
+from ...config import GenerationSettings
+from ...generation import GenerationDone, PreparedPrompt, stream
+from ...scenarios import extract, registry, runner, scoring
+from ...scenarios.retrieval import Retriever
+from ...scenarios.spec import MAX_EXAMPLES, SLOT_ORDER, Scenario, fill_template, slots, template_names
+from ..context import UIContext, load_or_error, spec_from_choice
+from ..events import Values
+from ..generate.form import SCENARIO
+from ..strings import UIError, error_text, t
+from .view import STYLE, esc, label_table_html, passages_html, ranking_html, stats_line, support_html
 
 OUTPUTS = ("notes", "text", "code", "json", "label", "details", "batch_df", "batch_file", "prompt", "stats")
 TEXT_EVERY = 0.1  # seconds between streamed text updates
 LABEL_RESERVE = 24  # positions kept free after a classification prompt for the label tokens
-STYLE = """<style>
-.sc-table{border-collapse:collapse;width:100%;font-size:14px;margin:4px 0 10px}
-.sc-table th,.sc-table td{border-bottom:1px solid #e5e7eb;padding:5px 6px;text-align:left;vertical-align:top}
-.sc-table th{color:#555;font-weight:600}
-.sc-bar{background:#e5e7eb;border-radius:3px;height:10px;width:90px;display:inline-block;vertical-align:middle}
-.sc-bar span{display:block;height:10px;border-radius:3px;background:#4f86f7}
-.sc-best{background:#eefbe9}
-.sc-h{font-weight:600;margin:6px 0 2px}
-.sc-muted{color:#666;font-size:13px}
-.sc-passage{line-height:1.7}
-.sc-passage mark{background:#fff1a8;padding:1px 2px;border-radius:3px}
-.sc-big{font-size:22px;font-weight:700;margin:4px 0}
-</style>"""
 
 
-def esc(text: Any) -> str:
-    return html.escape(str(text))
+class Stopped(Exception):
+    """The user pressed Stop: the run ends and shows what it has so far."""
 
 
 # ----------------------------------------------------------------------------------------------- validation
 
-def slot_values_to_inputs(spec: Scenario, slot_values: Sequence[Any]) -> dict[str, Any]:
-    by_slot = dict(zip(SLOT_ORDER, slot_values))
-    return {item.name: by_slot.get(key) for key, item in slots(spec).items()}
+def slot_name(key: tuple[str, int]) -> str:
+    """The event/API name of a slot, e.g. ("textarea", 0) -> "textarea_0"."""
+    return f"{key[0]}_{key[1]}"
 
 
-def settings_for(spec: Scenario, max_new: Any, do_sample: Any, temperature: Any, limits) -> GenerationSettings:
-    base = spec.settings
-    return GenerationSettings(max_new_tokens=int(max_new), do_sample=bool(do_sample), temperature=float(temperature),
-                              top_k=base.top_k, top_p=base.top_p, repetition_penalty=base.repetition_penalty,
-                              stop=base.stop).capped(limits)
+def slot_inputs(spec: Scenario, v: Values) -> dict[str, Any]:
+    """The chosen scenario's inputs by name, read from the slots that show them."""
+    return {item.name: v.get(slot_name(key)) for key, item in slots(spec).items()}
 
 
-def validate_run(ctx: UIContext, scenario_id: str, template: str, slot_values: Sequence[Any], max_new: Any,
-                 do_sample: Any, temperature: Any, choice: str, lang: str):
-    """Fast checks before any model work; raises ``gr.Error`` with a readable message. Returns
-    (spec, cleaned inputs, settings)."""
+def validate_run(ctx: UIContext, v: Values):
+    """Fast checks before any model work. Returns (spec, cleaned inputs, settings)."""
     try:
-        spec = registry.get(scenario_id)
+        spec = registry.get(v.scenario)
     except KeyError:
-        raise gr.Error(t("sc_bad_input", lang, error=f"unknown scenario {scenario_id!r}.")) from None
+        raise UIError("sc_unknown", value=str(v.scenario)) from None
+    template = v.template or ""
     try:
-        cleaned = runner.clean_inputs(spec, slot_values_to_inputs(spec, slot_values))
+        cleaned = runner.clean_inputs(spec, slot_inputs(spec, v))
         runner.check_kind_inputs(spec, cleaned.values)
+        if not template.strip():
+            raise UIError("sc_template_empty")
         dummy = {c: "" for c in spec.placeholders}
-        fill_template(template or "", {**runner.template_values(spec, cleaned.values), **dummy})
-        if not (template or "").strip():
-            raise runner.InputError("The template is empty: press “Reset template”.")
+        fill_template(template, {**runner.template_values(spec, cleaned.values), **dummy})
         if spec.kind == "rag":
             runner.load_kb(cleaned.values.get("kb"), cleaned.values["question"])
         if spec.kind == "classify" and cleaned.values.get("csv"):
             runner.read_csv_column(cleaned.values["csv"], cleaned.values.get("column") or "")
-        settings = settings_for(spec, max_new, do_sample, temperature, ctx.engine.limits)
-        spec_from_choice(choice)
+        settings = SCENARIO.parse(v, base=spec.settings).capped(ctx.engine.limits)
+        spec_from_choice(v.model)
     except runner.EmptyInput as exc:
-        raise gr.Error(t("sc_empty_input", lang, label=exc.item.label.get(lang, exc.item.label["en"]))) from None
-    except (ValueError, TypeError) as exc:  # InputError, KBError, template and settings errors
-        raise gr.Error(t("sc_bad_input", lang, error=str(exc))) from None
+        raise UIError("sc_empty_input", label=exc.item.label.get(v.lang, exc.item.label["en"])) from None
+    except UIError:
+        raise
+    except (ValueError, TypeError) as exc:  # input, knowledge-base, template and settings errors
+        raise UIError("sc_bad_input", error=error_text(exc, v.lang)) from None
     return spec, cleaned, settings
-
-
-# ----------------------------------------------------------------------------------------------- rendering
-
-def passages_html(hits, lang: str, source: str, n: int, method: str) -> str:
-    top = max((h.score for h in hits), default=0.0)
-    rows = []
-    for h in hits:
-        width = 0 if top <= 0 else max(0.0, h.score) / top * 100
-        title = f"<b>{esc(h.passage.title)}</b><br>" if h.passage.title else ""
-        rows.append(f"<tr><td>{h.rank}</td><td><span class='sc-bar'><span style='width:{width:.0f}%'></span></span> "
-                    f"{h.score:.3f}</td><td>{title}{esc(h.passage.text)}</td></tr>")
-    note = f"<div class='sc-muted'>{esc(t('sc_no_match', lang))}</div>" if top <= 0 else ""
-    return (f"<div class='sc-h'>{esc(t('sc_passages', lang))}</div>"
-            f"<div class='sc-muted'>{esc(t('sc_kb_source', lang, source=source, n=n, method=method))}</div>{note}"
-            f"<table class='sc-table'><tr><th>{esc(t('sc_col_rank', lang))}</th><th>{esc(t('sc_col_score', lang))}</th>"
-            f"<th>{esc(t('sc_col_passage', lang))}</th></tr>{''.join(rows)}</table>")
-
-
-def ranking_html(ranked: Sequence[scoring.RankedAnswer], lang: str) -> str:
-    rows = []
-    for i, a in enumerate(ranked):
-        cls = " class='sc-best'" if i == 0 else ""
-        rows.append(f"<tr{cls}><td>{i + 1}</td><td>{esc(a.text)}</td><td>{esc(t('sc_origin_' + a.origin, lang))}</td>"
-                    f"<td><span class='sc-bar'><span style='width:{a.confidence * 100:.0f}%'></span></span> "
-                    f"{a.mean_logprob:.3f}</td></tr>")
-    return (f"<div class='sc-h'>{esc(t('sc_ranked', lang))}</div><div class='sc-muted'>{esc(t('sc_rank_help', lang))}"
-            f"</div><table class='sc-table'><tr><th>#</th><th>{esc(t('sc_col_answer', lang))}</th>"
-            f"<th>{esc(t('sc_col_origin', lang))}</th><th>{esc(t('sc_col_conf', lang))}</th></tr>{''.join(rows)}</table>")
-
-
-def support_html(support: runner.Support, lang: str) -> str:
-    if support.best < 0:
-        return f"<div class='sc-muted'>{esc(t('sc_no_support', lang))}</div>"
-    parts = [f"<mark>{esc(s)}</mark>" if i == support.best else esc(s) for i, s in enumerate(support.sentences)]
-    return (f"<div class='sc-h'>{esc(t('sc_support', lang))}</div>"
-            f"<div class='sc-passage' id='sc-support'>{' '.join(parts)}</div>")
-
-
-def label_table_html(scores: Sequence[scoring.LabelScore]) -> str:
-    rows = "".join(f"<tr><td>{esc(s.label)}</td><td>{s.prob:.3f}</td><td>{s.logprob:.3f}</td><td>{s.tokens}</td></tr>"
-                   for s in scores)
-    return ("<table class='sc-table'><tr><th>label</th><th>p (renormalised)</th><th>log p (nats)</th>"
-            f"<th>tokens</th></tr>{rows}</table>")
-
-
-def stats_line(done: GenerationDone, prepared: PreparedPrompt, lang: str) -> str:
-    return t("sc_stats", lang, n=done.new_tokens, tps=done.tokens_per_second, seconds=done.seconds,
-             prompt=len(prepared.input_ids))
 
 
 # ----------------------------------------------------------------------------------------------- running
@@ -169,47 +109,45 @@ def _generate(ctx: UIContext, lm, prepared: PreparedPrompt, settings: Generation
 
 
 def _streamed(out: _Out, key: str, gen: Iterator[str], prefix: str = "", transform=None):
-    """Drive ``_generate``, putting the partial text into ``out[key]``; returns its ``GenerationDone``."""
+    """Drive ``_generate``, putting the partial text into ``out[key]``; returns its ``GenerationDone``, raises
+    ``Stopped`` when the user stopped it."""
     while True:
         try:
             partial = next(gen)
         except StopIteration as end:
+            if end.value is None:
+                raise Stopped() from None
             return end.value
         out[key] = transform(prefix + partial) if transform else prefix + partial
         yield out.tuple()
 
 
-def run_scenario(ctx: UIContext, retriever: Retriever, scenario_id: str, template: str, system: str,
-                 *rest: Any, request: gr.Request | None = None) -> Iterator[tuple]:
-    """Run one scenario. ``rest`` = the slot values (SLOT_ORDER), max_new, do_sample, temperature, model choice."""
-    lang = lang_of(request)
-    n = len(SLOT_ORDER)
-    slot_values, (max_new, do_sample, temperature, choice) = rest[:n], rest[n:n + 4]
-    spec, cleaned, settings = validate_run(ctx, scenario_id, template, slot_values, max_new, do_sample, temperature,
-                                           choice, lang)
-    lm = load_or_error(ctx, choice, lang)
+def run_scenario(ctx: UIContext, retriever: Retriever, v: Values) -> Iterator[tuple]:
+    """Run one scenario: validate, build the prompt, generate / retrieve / score, and stream the views."""
+    spec, cleaned, settings = validate_run(ctx, v)
+    template = v.template or ""
+    lm = load_or_error(ctx, v.model, v.lang)
     values = cleaned.values
     notes = list(cleaned.notes)
-    missing = [i.label["en"] for i in spec.inputs
+    missing = [i.label.get(v.lang, i.label["en"]) for i in spec.inputs
                if i.kind in ("textarea", "line") and i.required and i.name not in template_names(template)]
     if missing:
-        gr.Warning("The template no longer uses: " + ", ".join(missing) + ". The model will not see it.")
+        gr.Warning(v.t("sc_template_unused", names=", ".join(missing)))
     hidden = gr.update(value=None, visible=False)  # the batch outputs appear only after a batch run
     out = _Out(notes="\n".join(f"- {x}" for x in notes), text="", code="", json=None, label=None, details="",
-               batch_df=hidden, batch_file=hidden, prompt="", stats=t("sc_running", lang))
+               batch_df=hidden, batch_file=hidden, prompt="", stats=v.t("sc_running"))
     yield out.tuple()
-    stop = ctx.new_stop(request)
+    stop = ctx.new_stop(v.request)
     try:
-        handler = {"rag": _run_rag, "classify": _run_classify, "extract": _run_extract}.get(spec.kind, _run_text)
-        yield from handler(ctx, retriever, lm, spec, template, system, values, settings, stop, out, notes, lang)
-    except gr.Error:
-        raise
+        run = {"rag": _run_rag, "classify": _run_classify, "extract": _run_extract}.get(spec.kind, _run_text)
+        yield from run(ctx, retriever, lm, spec, template, v.system, values, settings, stop, out, notes, v.lang)
+    except Stopped:
+        out["stats"] = v.t("sc_stopped")
+        yield out.tuple()
     except (ValueError, OSError) as exc:
-        raise gr.Error(t("sc_bad_input", lang, error=str(exc))) from None
-    except Exception as exc:  # noqa: BLE001 - shown as a message, never a traceback
-        raise gr.Error(t("sc_failed", lang, error=f"{type(exc).__name__}: {exc}")) from None
+        raise UIError("sc_bad_input", error=error_text(exc, v.lang)) from None
     finally:
-        ctx.release_stop(request, stop)
+        ctx.release_stop(v.request, stop)
 
 
 def _set_notes(out: _Out, notes: list[str]) -> None:
@@ -238,10 +176,6 @@ def _run_text(ctx, retriever, lm, spec, template, system, values, settings, stop
     key = "code" if spec.output == "code" else "text"
     transform = runner.strip_code_fence if spec.output == "code" else None
     done = yield from _streamed(out, key, _generate(ctx, lm, prepared, settings, stop), frame, transform)
-    if done is None:
-        out["stats"] = t("sc_stopped", lang)
-        yield out.tuple()
-        return
     text = done.text
     out[key] = transform(text) if transform else frame + text.strip()
     if spec.output == "code":
@@ -277,10 +211,6 @@ def _run_rag(ctx, retriever, lm, spec, template, system, values, settings, stop,
                        reserve=settings.max_new_tokens, notes=notes, out=out)
     yield out.tuple()
     done = yield from _streamed(out, "text", _generate(ctx, lm, prepared, settings, stop))
-    if done is None:
-        out["stats"] = t("sc_stopped", lang)
-        yield out.tuple()
-        return
     answer = done.text.strip()
     out["text"] = answer
     stats = stats_line(done, prepared, lang)
@@ -319,7 +249,7 @@ def _run_classify(ctx, retriever, lm, spec, template, system, values, settings, 
     scores = scoring.classify(lm, ctx.engine.worker, prepared, labels)
     out["label"] = {s.label: s.prob for s in scores}
     out["text"] = scores[0].label
-    out["details"] = STYLE + label_table_html(scores)
+    out["details"] = STYLE + label_table_html(scores, lang)
     out["stats"] = t("sc_stats_score", lang, labels=len(labels), seconds=time.perf_counter() - started,
                      prompt=len(prepared.input_ids))
     yield out.tuple()
@@ -352,7 +282,7 @@ def _run_batch(ctx, lm, spec, template, system, values, labels, stop, out, notes
         if len(preview) < 50:
             preview.append([text[:120], scores[0].label, round(scores[0].prob, 3)])
         out["stats"] = t("sc_batch_progress", lang, done=i + 1, total=len(rows))
-        out["batch_df"] = gr.update(value=preview, visible=True)
+        out["batch_df"] = gr.update(value=batch_table(preview, lang), visible=True)
         yield out.tuple()
     if prepared is not None:
         out["prompt"] = prepared.text
@@ -363,7 +293,7 @@ def _run_batch(ctx, lm, spec, template, system, values, labels, stop, out, notes
     seconds = time.perf_counter() - started
     out["label"] = {label: c / total for label, c in counts.items()} if total else None
     out["text"] = t("sc_batch_done", lang, rows=len(results))
-    out["batch_df"] = gr.update(value=preview, visible=True)
+    out["batch_df"] = gr.update(value=batch_table(preview, lang), visible=True)
     out["batch_file"] = gr.update(value=str(path), visible=True)
     out["stats"] = t("sc_stats_batch", lang, rows=len(results), seconds=seconds, per=seconds / max(1, len(results)))
     yield out.tuple()
@@ -375,10 +305,6 @@ def _run_extract(ctx, retriever, lm, spec, template, system, values, settings, s
     prepared = _prompt(ctx, lm, spec, template, system, values, reserve=settings.max_new_tokens, notes=notes, out=out)
     yield out.tuple()
     done = yield from _streamed(out, "text", _generate(ctx, lm, prepared, settings, stop))
-    if done is None:
-        out["stats"] = t("sc_stopped", lang)
-        yield out.tuple()
-        return
     first = done.text
     check = extract.check_json(first, keys)
     stats = stats_line(done, prepared, lang)
@@ -392,13 +318,12 @@ def _run_extract(ctx, retriever, lm, spec, template, system, values, settings, s
         out["prompt"] = retry.text
         header = f"[1] {first.strip()}\n\n[2] "
         done2 = yield from _streamed(out, "text", _generate(ctx, lm, retry, settings, stop), header + start)
-        if done2 is not None:
-            second = start + done2.text
-            check = extract.check_json(second, keys)
-            shown = header + second
-            stats = stats_line(done2, retry, lang)
-            notes.append(t("sc_json_retry_note", lang, error=first_error))
-            _set_notes(out, notes)
+        second = start + done2.text
+        check = extract.check_json(second, keys)
+        shown = header + second
+        stats = stats_line(done2, retry, lang)
+        notes.append(t("sc_json_retry_note", lang, error=first_error))
+        _set_notes(out, notes)
     out["text"] = shown
     if check.status == "valid":
         out["json"], message = check.data, t("sc_json_valid", lang)
@@ -409,6 +334,10 @@ def _run_extract(ctx, retriever, lm, spec, template, system, values, settings, s
     out["details"] = STYLE + f"<div class='sc-h' id='sc-json-status' data-status='{check.status}'>{esc(message)}</div>"
     out["stats"] = stats
     yield out.tuple()
+
+
+def batch_table(rows: list, lang: str) -> dict:
+    return {"headers": [t("sc_col_text", lang), t("sc_col_label", lang), "p"], "data": rows}
 
 
 # ----------------------------------------------------------------------------------------------- panel updates

@@ -9,7 +9,7 @@ EN: dict[str, str] = {
                 "recorded. Then switch layer, head, token and view freely — that only redraws, the model does not "
                 "run again.",
     "at_text": "Text to analyse",
-    "at_text_placeholder": "Type a sentence or two (up to {cap} tokens are analysed)…",
+    "at_text_placeholder": "Type a sentence or two (long texts are cut to the last few hundred tokens)…",
     "at_run": "Run and show attention",
     "at_examples": "Examples",
     "at_source": "Model for this tab",
@@ -112,8 +112,6 @@ EN: dict[str, str] = {
     "at_gqa": " · {heads} query heads share {kv} key/value heads",
     "at_truncated": "⚠️ The text has {total} tokens; only the first {kept} are analysed (limit "
                     "PLAYGROUND_MAX_ATTENTION_TOKENS = {cap}).",
-    "at_empty": "Type some text to analyse first.",
-    "at_too_long": "The text has {n:,} characters; the limit is {limit:,}. Shorten it and try again.",
     "at_encoder_empty": "Type the folder or Hugging Face id of an encoder model, or switch back to the model picker.",
     "at_no_attention": "This model cannot show attention: {error}",
     "at_not_run": "Press “Run and show attention” first.",
@@ -127,7 +125,6 @@ EN: dict[str, str] = {
     "at_ablation_summary": "Prediction after “{context}”: **{before}** ({p_before:.1%}) with all heads → "
                            "**{after}** ({p_after:.1%}) with {n} head(s) off · KL divergence {kl:.3f} bits",
     "at_ablation_title": "Next token with {heads} switched off",
-    "at_failed": "The attention view failed: {error}",
     "at_bad_view": "Unknown view {value}; use one of: {views}.",
     "at_col_pattern": "pattern",
     "at_lens_note": "Lens at positions {first}–{last}",
@@ -138,7 +135,7 @@ ZH: dict[str, str] = {
     "at_intro": "### 🔍 看看模型内部\n输入一段文字并运行一次：每一层、每个注意力头都会被记录下来。之后可以随意切换层、头、"
                 "词元和视图——只是重新绘图，模型不会再次运行。",
     "at_text": "要分析的文字",
-    "at_text_placeholder": "输入一两句话（最多分析 {cap} 个词元）……",
+    "at_text_placeholder": "输入一两句话（太长的文字只分析最后几百个词元）……",
     "at_run": "运行并显示注意力",
     "at_examples": "示例",
     "at_source": "本页使用的模型",
@@ -227,8 +224,6 @@ ZH: dict[str, str] = {
     "at_kind_encoder": "编码器（双向：前后都能看）",
     "at_gqa": " · {heads} 个查询头共享 {kv} 组键/值头",
     "at_truncated": "⚠️ 这段文字有 {total} 个词元；只分析前 {kept} 个（上限 PLAYGROUND_MAX_ATTENTION_TOKENS = {cap}）。",
-    "at_empty": "请先输入要分析的文字。",
-    "at_too_long": "文字有 {n:,} 个字符，上限是 {limit:,}。请缩短后再试。",
     "at_encoder_empty": "请输入编码器模型的文件夹或 Hugging Face id，或切换回上方选择的模型。",
     "at_no_attention": "这个模型无法显示注意力：{error}",
     "at_not_run": "请先点击「运行并显示注意力」。",
@@ -242,7 +237,6 @@ ZH: dict[str, str] = {
     "at_ablation_summary": "「{context}」之后的预测：所有头开启时为 **{before}**（{p_before:.1%}）→ 关闭 {n} 个头后为 "
                            "**{after}**（{p_after:.1%}）· KL 散度 {kl:.3f} 比特",
     "at_ablation_title": "关闭 {heads} 后的下一个词元",
-    "at_failed": "注意力视图出错：{error}",
     "at_bad_view": "没有视图 {value}；可用的视图：{views}。",
     "at_col_pattern": "模式",
     "at_lens_note": "透镜位置 {first}–{last}",

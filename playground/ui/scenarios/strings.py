@@ -27,14 +27,10 @@ EN: dict[str, str] = {
     "sc_system": "System prompt (chat scenarios)",
     "sc_reset": "Reset template",
     "sc_settings": "Generation settings",
-    "sc_max_new": "Max new tokens",
-    "sc_do_sample": "Sample (off = greedy, the same answer every time)",
-    "sc_temperature": "Temperature",
     "sc_output": "Output",
     "sc_code": "Generated code (not run)",
     "sc_json": "Extracted JSON (shown only when it is valid)",
     "sc_probs": "Label probabilities",
-    "sc_details": "Details",
     "sc_batch_table": "Batch results",
     "sc_batch_file": "Download the results (CSV)",
     "sc_prompt_acc": "Exact prompt sent to the model",
@@ -55,7 +51,6 @@ EN: dict[str, str] = {
     "sc_bad_input": "Cannot run: {error}",
     "sc_empty_input": "“{label}” is empty: type something or pick an example.",
     "sc_no_prompt": "Run a scenario first: there is no prompt to open yet.",
-    "sc_failed": "The scenario failed: {error}",
     "sc_stopped": "Stopped.",
     "sc_kb_source": "Knowledge base: {source} · {n} passages · retrieval: {method}",
     "sc_no_match": "No passage matches the question well: the answer is likely not in the knowledge base.",
@@ -87,6 +82,14 @@ EN: dict[str, str] = {
     "sc_no_support": "No sentence of the passage shares words with the question and answer.",
     "sc_medical_frame": "For a clinician to consider (demo output, not medical advice):",
     "sc_batch_done": "Classified {rows} rows. Download the CSV below.",
+    "sc_unknown": "There is no scenario called {value}.",
+    "sc_template_empty": "The template is empty: press “Reset template”.",
+    "sc_template_unused": "The template no longer uses: {names}. The model will not see it.",
+    "sc_col_label": "label",
+    "sc_col_p": "p (renormalised)",
+    "sc_col_logp": "log p (nats)",
+    "sc_col_tokens": "tokens",
+    "sc_col_text": "text",
 }
 
 ZH: dict[str, str] = {
@@ -106,14 +109,10 @@ ZH: dict[str, str] = {
     "sc_system": "系统提示词（对话类场景）",
     "sc_reset": "恢复默认模板",
     "sc_settings": "生成设置",
-    "sc_max_new": "最多生成词元数",
-    "sc_do_sample": "采样（关闭 = 贪心解码，每次结果相同）",
-    "sc_temperature": "温度",
     "sc_output": "输出",
     "sc_code": "生成的代码（不会执行）",
     "sc_json": "抽取的 JSON（仅在有效时显示）",
     "sc_probs": "各标签的概率",
-    "sc_details": "详细信息",
     "sc_batch_table": "批量结果",
     "sc_batch_file": "下载结果（CSV）",
     "sc_prompt_acc": "发送给模型的完整提示词",
@@ -132,7 +131,6 @@ ZH: dict[str, str] = {
     "sc_bad_input": "无法运行：{error}",
     "sc_empty_input": "“{label}”为空：请输入内容，或选择一个示例。",
     "sc_no_prompt": "请先运行一个场景：目前还没有可以打开的提示词。",
-    "sc_failed": "场景运行失败：{error}",
     "sc_stopped": "已停止。",
     "sc_kb_source": "知识库：{source} · {n} 个段落 · 检索方式：{method}",
     "sc_no_match": "没有段落与问题明显相关：知识库里可能没有答案。",
@@ -161,10 +159,16 @@ ZH: dict[str, str] = {
     "sc_no_support": "段落中没有与问题和答案共享词语的句子。",
     "sc_medical_frame": "供临床医生参考（演示输出，不构成医疗建议）：",
     "sc_batch_done": "已分类 {rows} 行。请在下方下载 CSV。",
+    "sc_unknown": "没有名为 {value} 的场景。",
+    "sc_template_empty": "模板是空的：请按「重置模板」。",
+    "sc_template_unused": "模板里已经没有：{names}。模型将看不到这些内容。",
+    "sc_col_label": "标签",
+    "sc_col_p": "概率（归一化后）",
+    "sc_col_logp": "对数概率（奈特）",
+    "sc_col_tokens": "词元数",
+    "sc_col_text": "文本",
 }
 
-for _g, _text in GROUPS.items():
-    EN[f"sc_g_{_g}"], ZH[f"sc_g_{_g}"] = _text["en"], _text["zh"]
 for _s in all_scenarios():
     _k = f"sc_s_{_s.id}"
     EN[f"{_k}_title"] = f"{_s.icon} {_s.title['en']}"

@@ -1,0 +1,1 @@
+"""The attention tab: layout.py builds it, handlers.py holds its handlers, strings.py its texts."""

@@ -1,0 +1,137 @@
+"""Event handlers that receive named values, speak the user's language and never show a traceback.
+
+Every handler in the tabs is written as ``def handler(v: Values)``: ``v.prompt``, ``v.temperature`` … are the
+values of the components the event was wired with (by name, through gradio's ``inputs_kwargs``), ``v.lang`` is the
+language the page shows and ``v.request`` the gradio request. ``wire(...)`` connects such a handler to a trigger:
+
+    wire(run.click, check, inputs, None, api_name=False).success(wire.fn(generate), ...)
+
+Language: the app holds one hidden textbox whose value is the translation of the key ``lang_code``. Gradio's own
+i18n translates it in the browser, so it always says which table the labels on screen come from (browser
+language, or the language picked in gradio's settings panel). Every event sends it along as ``lang``; run-time
+messages use it, so labels and messages can never disagree. API callers may pass ``lang="zh"``; without it the
+Accept-Language header decides.
+
+Errors: a core error with a code (``playground.errors.PlaygroundError``) is shown in the user's language; a plain
+``ValueError`` from the core is shown as it is; anything else becomes "something failed" with the reason, logged
+with its traceback on the server only.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+from typing import Any, Callable, Mapping
+
+import gradio as gr
+
+from .strings import error_text, lang_from_header, t
+
+log = logging.getLogger(__name__)
+
+LANGS = ("en", "zh")
+
+
+def resolve_lang(value: Any, request: gr.Request | None) -> str:
+    """The page's language from the hidden ``lang`` input; the Accept-Language header when it is missing."""
+    if isinstance(value, str) and value.strip().lower() in LANGS:
+        return value.strip().lower()
+    try:
+        return lang_from_header(request.headers.get("accept-language")) if request is not None else "en"
+    except Exception:  # noqa: BLE001 - a malformed header must not break the event
+        return "en"
+
+
+class Values(Mapping[str, Any]):
+    """The named input values of one event, plus its language and request."""
+
+    def __init__(self, values: Mapping[str, Any], request: gr.Request | None = None) -> None:
+        self._values = dict(values)
+        self.request = request
+        self.lang = resolve_lang(self._values.pop("lang", None), request)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    @property
+    def session_hash(self) -> str | None:
+        return getattr(self.request, "session_hash", None)
+
+    def t(self, key: str, **fmt) -> str:
+        return t(key, self.lang, **fmt)
+
+
+def as_gr_error(exc: BaseException, lang: str) -> gr.Error:
+    """The message a participant sees for ``exc`` (never a traceback)."""
+    if isinstance(exc, gr.Error):
+        return exc
+    if isinstance(exc, (ValueError, OSError)) or hasattr(exc, "code"):
+        return gr.Error(error_text(exc, lang))
+    log.exception("Handler failed", exc_info=exc)
+    return gr.Error(t("failed", lang, error=f"{type(exc).__name__}: {exc}"))
+
+
+def handler(fn: Callable[[Values], Any], gpu: bool = False) -> Callable:
+    """A gradio function for ``fn(v: Values)``: named inputs arrive as keyword arguments (``inputs_kwargs``).
+
+    Keeps ``fn``'s kind (plain, generator, async, async generator) so gradio streams what streams.
+    ``gpu=True`` attaches the GPU for the call on a ZeroGPU Space (a no-op elsewhere).
+    """
+    if inspect.isasyncgenfunction(fn):
+        async def wrapper(request: gr.Request, **values):
+            v = Values(values, request)
+            try:
+                async for item in fn(v):
+                    yield item
+            except Exception as exc:  # noqa: BLE001 - turned into a message
+                raise as_gr_error(exc, v.lang) from None
+    elif inspect.isgeneratorfunction(fn):
+        def wrapper(request: gr.Request, **values):
+            v = Values(values, request)
+            try:
+                yield from fn(v)
+            except Exception as exc:  # noqa: BLE001 - turned into a message
+                raise as_gr_error(exc, v.lang) from None
+    elif inspect.iscoroutinefunction(fn):
+        async def wrapper(request: gr.Request, **values):
+            v = Values(values, request)
+            try:
+                return await fn(v)
+            except Exception as exc:  # noqa: BLE001 - turned into a message
+                raise as_gr_error(exc, v.lang) from None
+    else:
+        def wrapper(request: gr.Request, **values):
+            v = Values(values, request)
+            try:
+                return fn(v)
+            except Exception as exc:  # noqa: BLE001 - turned into a message
+                raise as_gr_error(exc, v.lang) from None
+    functools.update_wrapper(wrapper, fn, assigned=("__module__", "__name__", "__qualname__", "__doc__"))
+    del wrapper.__wrapped__  # gradio must see the wrapper's own (request, **values) signature
+    wrapper.__annotations__ = {"request": gr.Request}  # gradio injects the request by this annotation
+    if gpu:
+        from ..devices import gpu_task
+
+        wrapper = gpu_task()(wrapper)
+    return wrapper
+
+
+def wire(trigger: Callable, fn: Callable[[Values], Any] | None, inputs: Mapping[str, Any] | None, outputs,
+         gpu: bool = False, **kwargs):
+    """``trigger(handler(fn), inputs_kwargs=inputs, outputs=outputs, **kwargs)``; ``inputs`` maps names to
+    components (see ``UIContext.inputs``). Returns gradio's dependency, so ``.success(...)``/``.then(...)`` chain."""
+    return trigger(handler(fn, gpu) if fn is not None else None, None, outputs, inputs_kwargs=dict(inputs or {}),
+                   **kwargs)

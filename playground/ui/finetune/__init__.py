@@ -1,0 +1,1 @@
+"""The finetune tab: layout.py builds it, handlers.py holds its handlers, strings.py its texts."""
