@@ -65,3 +65,26 @@ def test_chinese_browser_gets_chinese_labels(browser, launched_app):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "browser-zh.png"), full_page=True)
     page.close()
+
+
+def test_one_language_switch_moves_labels_and_messages_together(browser, launched_app):
+    """An English browser switches to Chinese with the header button: labels and run-time messages follow it
+    (messages no longer follow the browser's Accept-Language), and switching back restores both."""
+    url, _ = launched_app
+    page = browser.new_page(locale="en-US", extra_http_headers={"Accept-Language": "en-US,en;q=0.9"})
+    page.goto(url)
+    page.wait_for_selector("#gen-run", timeout=60_000)
+    page.wait_for_function("document.querySelector('#lang-switch').innerText.includes('中文')", timeout=30_000)
+    page.click("#lang-switch")
+    page.wait_for_function("document.querySelector('#gen-run').innerText.includes('生成')", timeout=30_000)
+    page.wait_for_function("document.cookie.includes('playground_lang=zh')", timeout=10_000)
+    page.click("#gen-run")  # empty prompt
+    page.wait_for_selector("text=请先输入文字", timeout=30_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "browser-switched-zh.png"))
+    page.click("#lang-switch")
+    page.wait_for_function("document.querySelector('#gen-run').innerText.includes('Generate')", timeout=30_000)
+    page.wait_for_function("document.cookie.includes('playground_lang=en')", timeout=10_000)
+    page.click("#gen-run")
+    page.wait_for_selector("text=Type some text first", timeout=30_000)
+    page.close()

@@ -9,6 +9,7 @@ import gradio as gr
 from ..engine import Engine
 from .attention.layout import build_attention_tab
 from .context import UIContext
+from .events import LANG_SYNC_JS
 from .finetune.layout import build_finetune_tab
 from .generate.layout import build_generation_tab
 from .model_picker import build_model_picker
@@ -19,6 +20,37 @@ CSS = """
 #gen-stats {min-height: 1.5em; color: #444}
 footer {opacity: .8}
 #model-load {align-self: stretch}
+#page-lang {display: none !important}
+#lang-switch {align-self: center; max-width: 130px}
+"""
+
+
+# The language button drives gradio's own language setting (settings panel -> Language), so labels (translated
+# in the browser) and run-time messages (which follow the page's language, see events.py) switch together.
+SWITCH_LANGUAGE_JS = """
+async () => {
+  const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+  const wanted = document.querySelector('#lang-switch').innerText.includes('中文') ? '简体中文' : 'English';
+  const opener = [...document.querySelectorAll('footer button, footer a')]
+    .find((e) => /settings|设置/i.test(e.textContent));
+  if (!opener) return;
+  opener.click();
+  let box = null;
+  for (let i = 0; i < 30 && !box; i++) { await pause(100); box = document.querySelector('.banner-wrap input[role=combobox]'); }
+  if (!box) return;
+  box.focus(); box.click();
+  let option = null;
+  for (let i = 0; i < 30 && !option; i++) {
+    await pause(100);
+    option = [...document.querySelectorAll('ul[role=listbox] li')].find((li) => li.textContent.trim().endsWith(wanted));
+  }
+  if (!option) return;
+  option.dispatchEvent(new MouseEvent('mousedown', {bubbles: true}));
+  option.click();
+  await pause(300);
+  const close = document.querySelector('[role=dialog] button');  // the panel's ✕
+  if (close) close.click();
+}
 """
 
 
@@ -28,9 +60,13 @@ def build_app(engine: Engine | None = None) -> tuple[gr.Blocks, UIContext]:
     i18n = ctx.i18n
     with gr.Blocks(title="LLM Playground", delete_cache=(3600, 24 * 3600), analytics_enabled=False) as demo:
         ctx.demo = demo
-        # The page's language, translated in the browser like every label (see events.py); sent with every event.
-        ctx.lang = gr.Textbox(value=i18n("lang_code"), visible=False, elem_id="page-lang")
-        gr.Markdown(i18n("title_md"), elem_id="title")
+        # The page's language, translated in the browser like every label; a cookie follows it (see events.py).
+        gr.Markdown(i18n("lang_code"), elem_id="page-lang")
+        demo.load(None, js=LANG_SYNC_JS, api_name=False)
+        with gr.Row(equal_height=True):
+            gr.Markdown(i18n("title_md"), elem_id="title")
+            switch = gr.Button(i18n("lang_switch"), size="sm", scale=0, min_width=110, elem_id="lang-switch")
+        switch.click(None, js=SWITCH_LANGUAGE_JS, api_name=False)
         gr.Markdown(i18n("intro"))
         build_model_picker(ctx)
         with gr.Tabs() as tabs:

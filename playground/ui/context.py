@@ -25,10 +25,9 @@ class UIContext:
     startup_error: str | None = None
     components: dict[str, gr.components.Component] = field(default_factory=dict)  # shared ones (model picker)
     demo: gr.Blocks | None = None  # set by build_app while the layout is built
-    lang: gr.Textbox | None = None  # hidden; its value is the page's language (see events.py)
 
     def inputs(self, **parts: "gr.components.Component | Form | dict") -> dict:
-        """Named inputs for ``events.wire``: components by name, forms expanded into their fields, plus ``lang``."""
+        """Named inputs for ``events.wire``: components by name, forms expanded into their fields."""
         named: dict = {}
         for name, part in parts.items():
             if isinstance(part, Form):
@@ -37,8 +36,6 @@ class UIContext:
                 named.update(part)
             else:
                 named[name] = part
-        if self.lang is not None:
-            named["lang"] = self.lang
         return named
 
     @staticmethod

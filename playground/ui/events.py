@@ -6,11 +6,11 @@ language the page shows and ``v.request`` the gradio request. ``wire(...)`` conn
 
     wire(run.click, check, inputs, None, api_name=False).success(wire.fn(generate), ...)
 
-Language: the app holds one hidden textbox whose value is the translation of the key ``lang_code``. Gradio's own
-i18n translates it in the browser, so it always says which table the labels on screen come from (browser
-language, or the language picked in gradio's settings panel). Every event sends it along as ``lang``; run-time
-messages use it, so labels and messages can never disagree. API callers may pass ``lang="zh"``; without it the
-Accept-Language header decides.
+Language: the page holds one hidden element showing the translation of the key ``lang_code``. Gradio's own i18n
+translates it in the browser, so it always says which table the labels on screen come from (browser language,
+the language button, or gradio's settings panel). A small script keeps a cookie in step with it, and every event
+request carries that cookie, so run-time messages use the language the labels use. API callers without the cookie
+get the language of their Accept-Language header.
 
 Errors: a core error with a code (``playground.errors.PlaygroundError``) is shown in the user's language; a plain
 ``ValueError`` from the core is shown as it is; anything else becomes "something failed" with the reason, logged
@@ -33,12 +33,32 @@ log = logging.getLogger(__name__)
 LANGS = ("en", "zh")
 
 
-def resolve_lang(value: Any, request: gr.Request | None) -> str:
-    """The page's language from the hidden ``lang`` input; the Accept-Language header when it is missing."""
-    if isinstance(value, str) and value.strip().lower() in LANGS:
-        return value.strip().lower()
+LANG_COOKIE = "playground_lang"
+# Runs once on page load: copy the page's language (as gradio translated it) into a cookie, and keep it in step.
+LANG_SYNC_JS = """
+() => {
+  const sync = () => {
+    const el = document.querySelector('#page-lang');
+    const lang = el ? el.innerText.trim() : '';
+    if (lang && !document.cookie.split('; ').includes('%s=' + lang)) {
+      document.cookie = '%s=' + lang + '; path=/; SameSite=Lax';
+    }
+  };
+  sync();
+  setInterval(sync, 400);
+}
+""" % (LANG_COOKIE, LANG_COOKIE)
+
+
+def resolve_lang(request: gr.Request | None) -> str:
+    """The page's language (its cookie); the Accept-Language header for API callers; else English."""
+    if request is None:
+        return "en"
     try:
-        return lang_from_header(request.headers.get("accept-language")) if request is not None else "en"
+        cookie = (getattr(request, "cookies", None) or {}).get(LANG_COOKIE, "")
+        if cookie in LANGS:
+            return cookie
+        return lang_from_header(request.headers.get("accept-language"))
     except Exception:  # noqa: BLE001 - a malformed header must not break the event
         return "en"
 
@@ -49,7 +69,7 @@ class Values(Mapping[str, Any]):
     def __init__(self, values: Mapping[str, Any], request: gr.Request | None = None) -> None:
         self._values = dict(values)
         self.request = request
-        self.lang = resolve_lang(self._values.pop("lang", None), request)
+        self.lang = resolve_lang(request)
 
     def __getattr__(self, name: str) -> Any:
         try:

@@ -31,6 +31,7 @@ EN: dict[str, str] = {
     "seed_placeholder": "random",
     "no_session": "This browser session is not known to the server any more: reload the page.",
     "no_session_model": "There is no fine-tuned model in this session yet: train one in the Fine-tune tab (it is kept for your session only).",
+    "lang_switch": "🌐 中文",
 }
 
 ZH: dict[str, str] = {
@@ -55,6 +56,7 @@ ZH: dict[str, str] = {
     "seed_placeholder": "随机",
     "no_session": "服务器已不认识这个浏览器会话：请刷新页面。",
     "no_session_model": "这个会话里还没有微调模型：请先在「微调」标签页训练一个（它只属于你的会话）。",
+    "lang_switch": "🌐 English",
 }
 
 
