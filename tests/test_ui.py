@@ -175,3 +175,16 @@ def test_seed_box_empty_means_random_and_a_number_repeats(client, gpt2_folder):
     assert sample("42") == sample("42") and sample("42")[0] == "42"
     with pytest.raises(AppError, match="forty-two"):
         sample("forty-two")
+
+
+def test_readme_documents_every_endpoint_and_parameter():
+    from pathlib import Path
+
+    from playground.engine import Engine
+    from playground.ui import build_app
+    from playground.ui.api_docs import MARKERS, api_markdown
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    documented = readme.split(MARKERS[0], 1)[1].split(MARKERS[1], 1)[0].strip()
+    assert documented == api_markdown(build_app(Engine.from_env())[0]), \
+        "README API table is out of date: run `python -m playground.ui.api_docs` and paste it between the markers"

@@ -53,14 +53,14 @@ def build_attention_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
         with gr.Column(scale=2):
             source = gr.Radio([(i18n("at_source_picker"), PICKER), (i18n("at_source_encoder"), ENCODER)],
                               value=PICKER, label=i18n("at_source"), info=i18n("at_source_info"), elem_id="at-source")
-            encoder = gr.Textbox(label=i18n("at_encoder_path"), info=i18n("at_encoder_info"), visible=False,
+            encoder = gr.Textbox("", label=i18n("at_encoder_path"), info=i18n("at_encoder_info"), visible=False,
                                  elem_id="at-encoder")
             with gr.Row():
                 layer = gr.Dropdown([("0", 0)], value=0, label=i18n("at_layer"), allow_custom_value=True,
                                     elem_id="at-layer", min_width=90)
                 head = gr.Dropdown([("0", 0)], value=0, label=i18n("at_head"), allow_custom_value=True,
                                    elem_id="at-head-select", min_width=90)
-                focus = gr.Dropdown([], value=None, label=i18n("at_focus"), info=i18n("at_focus_info"),
+                focus = gr.Dropdown([], value="", label=i18n("at_focus"), info=i18n("at_focus_info"),
                                     allow_custom_value=True, elem_id="at-focus", min_width=160)
             with gr.Accordion(i18n("at_formula_title"), open=True):
                 gr.Markdown(i18n("at_formula"))

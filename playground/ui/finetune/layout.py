@@ -36,9 +36,9 @@ def build_finetune_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
                 demo = gr.Dropdown(demos, value=first_demo, label=i18n("fi_demo"), elem_id="fi-demo")
                 files = gr.File(file_count="multiple", file_types=[".txt", ".md", ".csv", ".tsv", ".jsonl"],
                                 label=i18n("fi_files"), elem_id="fi-files", height=120)
-                pasted = gr.Textbox(label=i18n("fi_paste"), placeholder=i18n("fi_paste_ph"), lines=3,
+                pasted = gr.Textbox("", label=i18n("fi_paste"), placeholder=i18n("fi_paste_ph"), lines=3,
                                     elem_id="fi-paste")
-                column = gr.Dropdown([], value=None, label=i18n("fi_column"), info=i18n("fi_column_info"),
+                column = gr.Dropdown([], value="", label=i18n("fi_column"), info=i18n("fi_column_info"),
                                      allow_custom_value=True, elem_id="fi-column")
             gr.Markdown(i18n("fi_formats"), elem_id="fi-formats")
             check = gr.Button(i18n("fi_preview_btn"), elem_id="fi-preview-btn")

@@ -357,7 +357,7 @@ def slot_updates(ctx: UIContext, spec: Scenario, values: dict[str, Any] | None =
     for key in SLOT_ORDER:
         item = by_slot.get(key)
         if item is None:
-            updates.append(gr.update(visible=False, value=None if key[0] in ("file", "choice") else
+            updates.append(gr.update(visible=False, value=None if key[0] == "file" else "" if key[0] == "choice" else
                                      (0 if key[0] == "number" else "")))
             continue
         label = ctx.i18n(f"sc_s_{spec.id}_in_{item.name}")
