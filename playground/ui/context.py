@@ -12,6 +12,7 @@ import gradio as gr
 from ..engine import Engine
 from ..models import ModelLoadError, ModelSpec, default_spec, presets
 from .forms import Form
+from .links import Links
 from .strings import UIError, error_text, make_i18n
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ class UIContext:
     startup_error: str | None = None
     components: dict[str, gr.components.Component] = field(default_factory=dict)  # shared ones (model picker)
     demo: gr.Blocks | None = None  # set by build_app while the layout is built
+    links: "Links | None" = None  # what a shared link may set, declared by each tab (see links.py)
 
     def inputs(self, **parts: "gr.components.Component | Form | dict") -> dict:
         """Named inputs for ``events.wire``: components by name, forms expanded into their fields."""

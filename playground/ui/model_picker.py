@@ -20,6 +20,16 @@ def picker_choices(ctx: UIContext, request: gr.Request | None = None, lang: str 
     return choices
 
 
+def model_from_link(ctx: UIContext, raw: str) -> str:
+    """A model named in a shared link: a preset or a Hub id (never a session's private model)."""
+    if raw in preset_choices():
+        return raw
+    spec = ctx.parse_spec(raw)
+    if spec.source not in ("hub", "bundled"):
+        raise ValueError(raw)
+    return raw
+
+
 def build_model_picker(ctx: UIContext) -> dict[str, gr.components.Component]:
     i18n = ctx.i18n
     default = default_spec()
@@ -51,6 +61,8 @@ def build_model_picker(ctx: UIContext) -> dict[str, gr.components.Component]:
     # running job. It lives here, outside the tabs, because a component in a tab not yet opened is not mounted when
     # the page-load event reads it.
     resume = gr.BrowserState(None, storage_key="llm-playground-session")
+    if ctx.links is not None:
+        ctx.links.shared_field("model", choice, lambda raw: model_from_link(ctx, raw), default.label or default.ref)
     ctx.components.update(model=choice, model_status=status, resume=resume)
     register_app(ctx)
     return {"model": choice, "load": load, "status": status}

@@ -32,6 +32,13 @@ EN: dict[str, str] = {
     "no_session": "This browser session is not known to the server any more: reload the page.",
     "no_session_model": "There is no fine-tuned model in this session yet: train one in the Fine-tune tab (it is kept for your session only).",
     "lang_switch": "🌐 中文",
+    "share": "🔗 Share",
+    "share_link": "Link to this experiment",
+    "share_info": "Copied to the clipboard: whoever opens it lands on the same tab, text and settings.",
+    "link_bad_tab": "The link names a tab that does not exist ({value}); it was ignored.",
+    "link_unknown": "The link has a setting this app does not know ({name}); it was ignored.",
+    "link_bad_value": "The link's value for {name} is not allowed here ({value}); the default is kept.",
+    "link_too_long": "The link's {name} is longer than {limit} characters; it was ignored.",
 }
 
 ZH: dict[str, str] = {
@@ -57,6 +64,13 @@ ZH: dict[str, str] = {
     "no_session": "服务器已不认识这个浏览器会话：请刷新页面。",
     "no_session_model": "这个会话里还没有微调模型：请先在「微调」标签页训练一个（它只属于你的会话）。",
     "lang_switch": "🌐 English",
+    "share": "🔗 分享",
+    "share_link": "这个实验的链接",
+    "share_info": "已复制到剪贴板：打开它的人会看到同一个标签页、同样的文字和设置。",
+    "link_bad_tab": "链接里的标签页不存在（{value}），已忽略。",
+    "link_unknown": "链接里有本应用不认识的设置（{name}），已忽略。",
+    "link_bad_value": "链接里 {name} 的值在这里不允许（{value}），保留默认值。",
+    "link_too_long": "链接里的 {name} 超过 {limit} 个字符，已忽略。",
 }
 
 
@@ -65,8 +79,9 @@ def _merge() -> None:
     from .finetune import strings as finetune
     from .generate import strings as generate
     from .scenarios import strings as scenarios
+    from .tour import strings as tour
 
-    for tab in (generate, attention, finetune, scenarios):
+    for tab in (generate, attention, finetune, scenarios, tour):
         clash = set(tab.EN) & set(EN)
         if clash:
             raise KeyError(f"UI string keys defined twice: {sorted(clash)}")

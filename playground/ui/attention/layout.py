@@ -8,6 +8,7 @@ import gradio as gr
 from ...attention import max_attention_tokens
 from ..context import UIContext
 from ..events import Values, wire
+from ..links import int_in, text_up_to
 from ..strings import UIError
 from .handlers import (ENCODER, PICKER, VIEWS, AttentionService, check_selection, focus_choices, head_name,
                        parse_head, render, run_ablation, selection, summary, timed_result)
@@ -216,6 +217,10 @@ def build_attention_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
     wire(checked.success, ablation_fn, ab_inputs, [ablation_plot, ablation_md], gpu=True, concurrency_id="model",
          show_progress="minimal", api_name="attention_ablate")
     source.change(lambda s: gr.update(visible=s == ENCODER), source, encoder, queue=False, api_name=False)
+    if ctx.links is not None:
+        ctx.links.field("attention", "text", text, text_up_to(ctx.engine.limits.max_input_chars), "")
+        ctx.links.field("attention", "layer", layer, int_in(0, 999), 0)
+        ctx.links.field("attention", "head", head, int_in(0, 999), 0)
     return {"text": text, "run": run, "summary": info, "layer": layer, "head": head, "focus": focus,
             "views": views, "head_plot": head_plot, "grid_plot": grid_plot, "state": state}
 

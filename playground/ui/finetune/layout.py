@@ -8,6 +8,7 @@ import gradio as gr
 from ...finetune import TrainLimits
 from ..context import UIContext
 from ..events import Values, wire
+from ..links import choice_of
 from . import handlers as logic
 from .form import ROWS, TRAINING
 
@@ -138,6 +139,9 @@ def build_finetune_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
     wire(checked.success, do_preview, preview_inputs, [preview, blocks, column], concurrency_id="light",
          api_name="finetune_preview")
     demo.change(lambda key: logic.demo_prompts(key) or gr.update(), demo, prompts, queue=False, api_name=False)
+    if ctx.links is not None:
+        ctx.links.field("finetune", "demo", demo, choice_of([key for _, key in demos]), first_demo)
+        ctx.links.form("finetune", form, ("method", "max_steps", "learning_rate", "lora_r"))
     checked = wire(compare.click, check_model, light, None, concurrency_limit=None, api_name=False)
     wire(checked.success, lambda v: logic.compare_again(ctx, v), ctx.inputs(prompts=prompts), [table, diff],
          concurrency_id="model", api_name="finetune_compare")

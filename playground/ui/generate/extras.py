@@ -8,6 +8,7 @@ from ...generation import GenerationDone, generate, prepare_prompt, score_text
 from .. import render
 from ..context import UIContext, load_or_error, preset_choices
 from ..events import Values, wire
+from ..links import text_up_to
 from . import handlers as h
 from .form import SETUP
 
@@ -83,7 +84,7 @@ def build_generation_extras(ctx: UIContext, tab: dict) -> None:
             a_inputs, a_outputs = _setup_column(ctx, "a_", "cmp_a", SETUP.target(do_sample=False))
             b_inputs, b_outputs = _setup_column(ctx, "b_", "cmp_b", SETUP.target(do_sample=True, temperature=1.3))
         run = gr.Button(i18n("cmp_run"), variant="primary", elem_id="cmp-run")
-    with gr.Accordion(i18n("ppl_title"), open=False):
+    with gr.Accordion(i18n("ppl_title"), open=False, elem_id="ppl-box") as ppl_box:
         gr.Markdown(i18n("ppl_help"))
         text = gr.Textbox(label=i18n("ppl_text"), lines=3, elem_id="ppl-text")
         go = gr.Button(i18n("ppl_run"), elem_id="ppl-run")
@@ -91,6 +92,10 @@ def build_generation_extras(ctx: UIContext, tab: dict) -> None:
         scored = gr.HTML(elem_id="ppl-html")
         gr.Examples([[e] for e in PPL_EXAMPLES], inputs=[text], label=i18n("examples"))
 
+    if ctx.links is not None:  # a link (or the tour) may fill the text to score and open the panel
+        limit = ctx.engine.limits.max_input_chars
+        ctx.links.custom("generate", ("ppl",), [text, ppl_box],
+                         lambda p: [text_up_to(limit)(p["ppl"]), gr.Accordion(open=True)])
     score_inputs = ctx.inputs(text=text, model=ctx.components["model"])
     checked = wire(go.click, lambda v: check_score(ctx, v), score_inputs, None, concurrency_limit=None,
                    api_name=False)

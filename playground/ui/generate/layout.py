@@ -8,6 +8,7 @@ from .. import render
 from ..context import UIContext
 from ..events import wire
 from ..forms import keyed
+from ..links import choice_of, text_up_to
 from . import handlers as h
 from .extras import build_generation_extras
 from .form import GENERATION
@@ -67,6 +68,13 @@ def build_generation_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
                                       buttons=["copy"])
             with gr.Accordion(i18n("concept_title"), open=False):
                 gr.Markdown(i18n("concept"))
+
+    links = ctx.links
+    if links is not None:
+        links.field("generate", "mode", mode, choice_of((h.CHAT, h.COMPLETE)), h.CHAT)
+        links.field("generate", "prompt", prompt, text_up_to(limits.max_input_chars), "")
+        links.field("generate", "system", system, text_up_to(limits.max_input_chars), "")
+        links.form("generate", form)
 
     prompt_parts = dict(mode=mode, prompt=prompt, system=system, history=chatbot, model=ctx.components["model"])
     gen_inputs = ctx.inputs(**prompt_parts, settings=form)

@@ -126,7 +126,23 @@ def build_scenarios_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
                 *logic.slot_updates(ctx, spec), *logic.example_button_updates(spec), spec.template, spec.system,
                 _placeholders_md(spec), *form.values(spec.settings), *_output_visibility(spec), "", "", "", "")
 
-    picker.change(select, picker, panel, queue=False, api_name=False)
+    picker.input(select, picker, panel, queue=False, api_name=False)
+
+    def from_link(params):
+        """A shared link's scenario (and optionally one of its examples): the picker, the panel and the slots."""
+        spec = registry.get(params.get("scenario") or picker.value)
+        updates = [spec.id, *select(spec.id)]
+        if "example" in params:
+            index = int(params["example"])
+            if not 0 <= index < len(spec.examples):
+                raise ValueError(index)
+            filled = logic.slot_updates(ctx, spec, logic.example_values(spec, index))
+            start = 1 + 4  # picker, then desc, disclaimer, limits, models come before the slots in ``panel``
+            updates[start:start + len(comps)] = filled
+        return updates
+
+    if ctx.links is not None:
+        ctx.links.custom("scenarios", ("scenario", "example"), [picker, *panel], from_link)
 
     def fill_example(index: int):
         def fill(scenario_id: str):
