@@ -77,6 +77,11 @@ class TrainingManager:
         with self._cond:
             return self._running + len(self._waiting)
 
+    def jobs(self) -> list[TrainJob]:
+        """Every job still known (running, waiting or finished), oldest first."""
+        with self._cond:
+            return sorted(self._jobs.values(), key=lambda j: j.progress.started)
+
     def start(self, owner: str, folder: str | Path, dataset: Dataset, settings: TrainSettings, runs_dir: Path,
               prompts: Sequence[str] = (), base_name: str = "", base_choice: str = "",
               on_finish: Callable[[TrainJob], None] | None = None) -> TrainJob:

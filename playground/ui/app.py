@@ -14,6 +14,7 @@ from .generate.layout import build_generation_tab
 from .header import build_header, wire_header
 from .model_picker import build_model_picker
 from .scenarios.layout import build_scenarios_tab
+from .teacher.layout import build_teacher_tab, wire_teacher
 from .tour.layout import build_tour_tab, wire_tour
 
 TABS = [  # (id used by links and the tour, label key, builder), in screen order
@@ -33,6 +34,7 @@ footer {opacity: .8}
 #lang-switch, #share-btn {align-self: center; max-width: 130px}
 .tour-step {margin-bottom: 10px; padding: 4px 8px}
 .tour-notice {color: #1f5f3a}
+#broadcast {background: #fff4d6; border: 1px solid #f0c36d; border-radius: 8px; padding: 6px 12px}
 """
 
 
@@ -52,8 +54,13 @@ def build_app(engine: Engine | None = None) -> tuple[gr.Blocks, UIContext]:
                     built[tab_id] = build(ctx)
                 tab.select(lambda t=tab_id: t, None, header["current_tab"], queue=False, show_progress="hidden",
                            api_name=False)
+            if ctx.teacher_token:  # the teacher's view exists only where the operator set a token
+                with gr.Tab(i18n("te_tab"), id="teacher", elem_id="tab-teacher", visible=False) as teacher_tab:
+                    teacher = build_teacher_tab(ctx)
         wire_header(ctx, header)
         wire_tour(ctx, built["tour"])
+        if ctx.teacher_token:
+            wire_teacher(ctx, teacher, teacher_tab)
     limits = ctx.engine.limits
     demo.queue(max_size=limits.queue_size, default_concurrency_limit=limits.concurrency)
     return demo, ctx

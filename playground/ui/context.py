@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import weakref
 from dataclasses import dataclass, field
 
 import gradio as gr
 
+from ..classroom import Broadcast, Presence
 from ..engine import Engine
 from ..models import ModelLoadError, ModelSpec, default_spec, presets
 from .forms import Form
@@ -27,6 +29,10 @@ class UIContext:
     components: dict[str, gr.components.Component] = field(default_factory=dict)  # shared ones (model picker)
     demo: gr.Blocks | None = None  # set by build_app while the layout is built
     links: "Links | None" = None  # what a shared link may set, declared by each tab (see links.py)
+    presence: Presence = field(default_factory=Presence)  # pages connected (counted, never identified)
+    broadcast: Broadcast = field(default_factory=Broadcast)  # the teacher's message to every page
+    teacher_token: str | None = field(default_factory=lambda: os.environ.get("PLAYGROUND_TEACHER_TOKEN") or None)
+    teachers: set[str] = field(default_factory=set)  # session hashes that opened the teacher link
 
     def inputs(self, **parts: "gr.components.Component | Form | dict") -> dict:
         """Named inputs for ``events.wire``: components by name, forms expanded into their fields."""

@@ -50,6 +50,9 @@ SHARE_JS = """
 """
 
 
+TICK_SECONDS = 5  # every page says "still here" and picks up the teacher's message this often
+
+
 def build_header(ctx: UIContext) -> dict:
     i18n = ctx.i18n
     ctx.links = Links()
@@ -61,8 +64,10 @@ def build_header(ctx: UIContext) -> dict:
         switch = gr.Button(i18n("lang_switch"), size="sm", scale=0, min_width=110, elem_id="lang-switch")
     link = gr.Textbox(label=i18n("share_link"), info=i18n("share_info"), visible=False, interactive=False,
                       buttons=["copy"], elem_id="share-link")
+    banner = gr.Markdown(visible=False, elem_id="broadcast")
     gr.Markdown(i18n("intro"))
-    return {"share": share, "switch": switch, "link": link, "current_tab": gr.State("tour")}
+    return {"share": share, "switch": switch, "link": link, "current_tab": gr.State("tour"), "banner": banner,
+            "tick": gr.Timer(TICK_SECONDS)}
 
 
 def wire_header(ctx: UIContext, header: dict) -> None:
@@ -85,6 +90,22 @@ def wire_header(ctx: UIContext, header: dict) -> None:
         return updates
 
     ctx.demo.load(open_link, None, links.outputs(), api_name=False, show_progress="hidden")
+
+    def tick(v: Values):
+        """A page is still open: count it, and show the teacher's message (if any)."""
+        ctx.presence.seen(v.session_hash)
+        text = ctx.broadcast.current()
+        return gr.update(value=v.t("broadcast_md", text=text) if text else "", visible=bool(text))
+
+    wire(header["tick"].tick, tick, ctx.inputs(), header["banner"], queue=False, show_progress="hidden",
+         api_name=False)
+    wire(ctx.demo.load, tick, ctx.inputs(), header["banner"], queue=False, show_progress="hidden", api_name=False)
+
+    def gone(request: gr.Request):
+        ctx.presence.gone(request.session_hash)
+        ctx.teachers.discard(request.session_hash)
+
+    ctx.demo.unload(gone)
 
     def share(v: Values):
         """The link that reproduces what this page shows in its current tab."""

@@ -79,9 +79,10 @@ def _merge() -> None:
     from .finetune import strings as finetune
     from .generate import strings as generate
     from .scenarios import strings as scenarios
+    from .teacher import strings as teacher
     from .tour import strings as tour
 
-    for tab in (generate, attention, finetune, scenarios, tour):
+    for tab in (generate, attention, finetune, scenarios, tour, teacher):
         clash = set(tab.EN) & set(EN)
         if clash:
             raise KeyError(f"UI string keys defined twice: {sorted(clash)}")
