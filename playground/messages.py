@@ -54,6 +54,12 @@ EN: dict[str, str] = {
     "env_out_of_range": "{name}={raw!r} is out of range: it accepts {accepted}.",
     "env_not_a_choice": "{name}={raw!r} is not valid: it accepts {accepted}.",
     "limit_out_of_range": "The limit {limit}={value!r} is not valid ({name} accepts {accepted}).",
+    "accepts_whole": "a whole number from {min} to {max}",
+    "accepts_number": "a number from {min} to {max}",
+    "accepts_choice": "one of {choices}",
+    "accepts_folders": "folders separated by '{sep}'",
+    "accepts_folder": "a folder",
+    "accepts_text": "text",
     # ------------------------------------------------------------------ models
     "model_source": "Unknown model source {source!r}; use one of {sources}.",
     "model_empty": "The model name is empty.",
@@ -139,8 +145,8 @@ EN: dict[str, str] = {
                          "check the result. Add more text or choose a smaller block size.",
     "binary:signature": "{name} is not a text file (it contains binary data, e.g. a picture, PDF, Word document or "
                         "archive). Save your text as plain .txt and upload that.",
-    "binary:controls": "{name} contains many control characters, so it is not plain text. Save your text as plain "
-                       ".txt and upload that.",
+    "binary:controls": "{name} looks like binary data, not plain text (it contains many control characters). Save "
+                       "your text as plain .txt and upload that.",
     "undecodable": "{name} could not be read as text: its encoding was not recognised. Save it as UTF-8 and upload "
                    "it again.",
     "undecodable:at": "{name} could not be read as text: it looks like {encoding}, but the byte at position "
@@ -241,10 +247,16 @@ ZH: dict[str, str] = {
     "field.weight_decay": "权重衰减",
     "field.max_grad_norm": "梯度裁剪",
     "field.precision": "精度",
-    "env_not_number": "{name}={raw!r} 无效：可接受的是{accepted}。",
-    "env_out_of_range": "{name}={raw!r} 超出范围：可接受的是{accepted}。",
-    "env_not_a_choice": "{name}={raw!r} 无效：可接受的是 {accepted}。",
-    "limit_out_of_range": "限制 {limit}={value!r} 无效（{name} 可接受的是{accepted}）。",
+    "env_not_number": "{name}={raw!r} 无效：可接受的值为{accepted}。",
+    "env_out_of_range": "{name}={raw!r} 超出范围：可接受的值为{accepted}。",
+    "env_not_a_choice": "{name}={raw!r} 无效：可接受的值为{accepted}。",
+    "limit_out_of_range": "限制 {limit}={value!r} 无效（{name} 可接受的值为{accepted}）。",
+    "accepts_whole": " {min} 到 {max} 之间的整数",
+    "accepts_number": " {min} 到 {max} 之间的数",
+    "accepts_choice": "以下之一：{choices}",
+    "accepts_folders": "用“{sep}”分隔的文件夹",
+    "accepts_folder": "一个文件夹",
+    "accepts_text": "文本",
     "model_source": "未知的模型来源 {source!r}；请使用以下之一：{sources}。",
     "model_empty": "模型名称为空。",
     "model_choice_empty": "请输入 Hugging Face 模型 ID（所有者/名称），或从列表中选择一个模型。",
@@ -312,7 +324,7 @@ ZH: dict[str, str] = {
                          "请添加更多文本，或选择更小的块大小。",
     "binary:signature": "{name} 不是文本文件（它包含二进制数据，例如图片、PDF、Word 文档或压缩包）。"
                         "请把文字另存为纯文本 .txt 后再上传。",
-    "binary:controls": "{name} 含有大量控制字符，不是纯文本。请把文字另存为纯文本 .txt 后再上传。",
+    "binary:controls": "{name} 看起来是二进制数据，不是纯文本（含有大量控制字符）。请把文字另存为纯文本 .txt 后再上传。",
     "undecodable": "无法把 {name} 读成文本：识别不出它的编码。请另存为 UTF-8 编码后再上传。",
     "undecodable:at": "无法把 {name} 读成文本：它看起来是 {encoding} 编码，但第 {position:,} 个字节不符合。"
                       "请另存为 UTF-8 编码后再上传。",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import PlaygroundError
+from .errors import Msg, PlaygroundError
 
 
 @dataclass(frozen=True)
@@ -55,16 +55,16 @@ class Variable:
             return tuple(Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip())
         return raw
 
-    def accepted(self) -> str:
-        """What the variable accepts, in words (for messages and the README)."""
+    def accepted(self) -> Msg:
+        """What the variable accepts, in words (a ``Msg``: English as a string, ``.text("zh")`` in Chinese)."""
         if self.choices:
-            return " | ".join(self.choices)
+            return Msg("accepts_choice", choices=", ".join(self.choices))
         if self.kind in ("int", "float"):
-            word = "a whole number" if self.kind == "int" else "a number"
-            return f"{word} from {_num(self.min)} to {_num(self.max)}"
+            return Msg("accepts_whole" if self.kind == "int" else "accepts_number", min=_num(self.min),
+                       max=_num(self.max))
         if self.kind == "paths":
-            return f"folders separated by '{os.pathsep}'"
-        return "a folder" if self.kind == "path" else "text"
+            return Msg("accepts_folders", sep=os.pathsep)
+        return Msg("accepts_folder" if self.kind == "path" else "accepts_text")
 
     def check(self, value: Any, field_name: str = "") -> None:
         """Refuse a value given in code (e.g. ``Limits(max_models=0)``) that the variable would refuse."""
@@ -124,7 +124,8 @@ VARIABLES: tuple[Variable, ...] = (
     _V("PLAYGROUND_SESSION_TTL", "float", 3600.0, "seconds a session's fine-tuned model and files are kept",
        1, 30 * 86400, shown="3600"),
     _V("GRADIO_SERVER_NAME", "str", "127.0.0.1", "where the app listens (read by the UI)", read_by="ui"),
-    _V("GRADIO_SERVER_PORT", "int", 7860, "port the app listens on (read by the UI)", 1, 65535, read_by="ui"),
+    _V("GRADIO_SERVER_PORT", "int", 7860, "port the app listens on (read by the UI)", 1, 65535, shown="7860",
+       read_by="ui"),
 )
 _BY_NAME = {v.name: v for v in VARIABLES}
 
@@ -186,3 +187,13 @@ def update_readme(readme: str) -> str:
     head, rest = readme.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
     return f"{head}{BEGIN}\n{readme_table()}\n{END}{tail}"
+
+
+if __name__ == "__main__":  # python -m playground.settings [--write README.md]
+    import sys
+
+    if len(sys.argv) == 3 and sys.argv[1] == "--write":
+        path = Path(sys.argv[2])
+        path.write_text(update_readme(path.read_text(encoding="utf-8")), encoding="utf-8")
+    else:
+        print(readme_table())

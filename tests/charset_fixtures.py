@@ -84,6 +84,8 @@ def fixtures() -> list[Fixture]:
         t("utf-16 BE no BOM, Japanese", JA, "utf-16-be"),
         t("GB18030 Chinese", ZH, "gb18030"),
         t("GBK Chinese", ZH, "gbk"),
+        t("GBK Chinese, short repetitive CSV", "id,回复\n" + "".join(
+            f"{i},喵～亲爱的客官，本店第{i}号面包今天刚出炉，又香又软，欢迎品尝！\n" for i in range(40)), "gbk"),
         t("Big5 Traditional Chinese", ZH_TW, "big5"),
         t("Shift-JIS Japanese", JA, "shift_jis"),
         t("Windows-1252 Western", FR, "cp1252"),
