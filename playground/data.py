@@ -18,7 +18,7 @@ Encodings: found by ``playground.charsets`` (byte-order marks, UTF-8, UTF-16, th
 UTF-16, GB18030/GBK, Big5, Shift-JIS, Windows-1252/Latin-1 and other common code pages are read; a codec that
 cannot be read reliably is refused with a message naming it. Messages are coded (``DataError.text(lang)``).
 
-Token blocks, previews and the demo datasets live in ``playground.datasets`` (re-exported here).
+Token blocks and previews live in ``playground.datasets`` (their old names still work from here).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import csv
 import io
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -237,9 +237,34 @@ def display_name(path: Path) -> str:
     return path.name
 
 
-# Blocks, previews and demo sets moved to playground.datasets; the old names still work from here (looked up on
-# first use, so that datasets can import Document from this module without an import cycle).
-_MOVED = ("Dataset", "DemoSet", "Preview", "assets_dir", "build_dataset", "demo_sets", "preview", "render_record")
+@dataclass(frozen=True)
+class DemoSet:
+    key: str
+    path: Path
+    language: str
+    prompts: tuple[str, ...] = field(default=())
+
+
+def assets_dir() -> Path:
+    return Path(__file__).resolve().parents[1] / "assets" / "finetune"
+
+
+def demo_sets() -> list[DemoSet]:
+    """The bundled demo datasets (written for this project) with matching sample prompts."""
+    folder = assets_dir()
+    items = []
+    for meta in sorted(folder.glob("*.prompts.txt")):
+        key = meta.name.removesuffix(".prompts.txt")
+        data = next((p for p in sorted(folder.glob(key + ".*")) if p.suffix in EXTENSIONS and p != meta), None)
+        if data is None:
+            continue
+        prompts = tuple(line.strip() for line in meta.read_text(encoding="utf-8").splitlines() if line.strip())
+        items.append(DemoSet(key, data, "zh" if key.endswith("_zh") else "en", prompts))
+    return items
+
+
+# Blocks and previews moved to playground.datasets; the old names still work from here (looked up on first use).
+_MOVED = ("Dataset", "Preview", "build_dataset", "preview", "render_record")
 
 
 def __getattr__(name: str):

@@ -1,15 +1,16 @@
-"""Documents -> token blocks for training: packing, the train/validation split, a preview, the demo datasets."""
+"""Documents -> token blocks for training: packing, the train/validation split, a preview."""
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
 
 from .chat import render_chat
-from .data import EXTENSIONS, Document
 from .errors import DataError, PlaygroundError
+
+if TYPE_CHECKING:  # only for annotations: data imports this module lazily, never the other way round
+    from .data import Document
 
 
 def render_record(record: dict, tokenizer) -> str:
@@ -103,29 +104,3 @@ def preview(dataset: Dataset, tokenizer, n: int = 3, max_chars: int = 600) -> Pr
         samples.append(text if len(text) <= max_chars else text[:max_chars] + " …")
     return Preview(dataset.chars, dataset.tokens, dataset.blocks, len(dataset.train), len(dataset.val),
                    dataset.block_size, dataset.chat, dataset.sources, tuple(samples))
-
-
-@dataclass(frozen=True)
-class DemoSet:
-    key: str
-    path: Path
-    language: str
-    prompts: tuple[str, ...] = field(default=())
-
-
-def assets_dir() -> Path:
-    return Path(__file__).resolve().parents[1] / "assets" / "finetune"
-
-
-def demo_sets() -> list[DemoSet]:
-    """The bundled demo datasets (written for this project) with matching sample prompts."""
-    folder = assets_dir()
-    items = []
-    for meta in sorted(folder.glob("*.prompts.txt")):
-        key = meta.name.removesuffix(".prompts.txt")
-        data = next((p for p in sorted(folder.glob(key + ".*")) if p.suffix in EXTENSIONS and p != meta), None)
-        if data is None:
-            continue
-        prompts = tuple(line.strip() for line in meta.read_text(encoding="utf-8").splitlines() if line.strip())
-        items.append(DemoSet(key, data, "zh" if key.endswith("_zh") else "en", prompts))
-    return items
