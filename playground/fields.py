@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -45,7 +46,7 @@ class Bounds:
                 raise PlaygroundError("not_a_choice", field=name, choices="true, false")
             return value
         if kind in (int, float):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):  # numpy scalars are fine
                 raise PlaygroundError("not_number", field=name)
             if not math.isfinite(value):
                 raise PlaygroundError("out_of_range", field=name, min=_show(self.min), max=_show(self.max))
