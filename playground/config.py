@@ -1,111 +1,117 @@
 """Settings as frozen, validated dataclasses.
 
-Every limit can be overridden by a ``PLAYGROUND_*`` environment variable (see ``Limits.from_env``).
-Validation errors are ``ValueError`` with a sentence a workshop participant understands.
+Server limits (``Limits``) come from ``PLAYGROUND_*`` environment variables through ``playground.settings``, the one
+module that reads them. ``GenerationSettings`` declares each decoding control's bounds once on its field
+(``playground.fields.setting``): validation and the UI's slider ranges read the same numbers. Refusals are coded
+``PlaygroundError``s (a ``ValueError``) whose text the UI shows in the user's language.
 """
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from . import settings as env_settings
+from .errors import PlaygroundError
+from .fields import check_fields, setting
+
 
 def default_cache_dir() -> Path:
     """Where converted models and per-session files live (``PLAYGROUND_CACHE`` overrides)."""
-    if os.environ.get("PLAYGROUND_CACHE"):
-        return Path(os.environ["PLAYGROUND_CACHE"]).expanduser()
+    configured = env_settings.read("PLAYGROUND_CACHE")
+    if configured is not None:
+        return configured
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "llm-playground"
 
 
+def _env(name: str) -> str:
+    return f"PLAYGROUND_{name.upper()}"
+
+
+def _limit(name: str, help: str) -> Any:
+    return field(default=env_settings.default(_env(name)), metadata={"help": help})
+
+
 @dataclass(frozen=True)
 class Limits:
-    """Server-side limits. Defaults suit a 2-core CPU shared by a workshop room."""
+    """Server-side limits (``PLAYGROUND_<FIELD>`` overrides each). Defaults suit a 2-core CPU shared by a room;
+    the accepted ranges live in ``playground.settings.VARIABLES``."""
 
-    max_new_tokens: int = field(default=512, metadata={"help": "Cap on tokens generated per request."})
-    max_prompt_tokens: int = field(default=1024, metadata={"help": "Longer prompts are cut from the left."})
-    max_input_chars: int = field(default=20_000, metadata={"help": "Longer text is refused before tokenizing."})
-    max_time: float = field(default=120.0, metadata={"help": "Seconds one generation may run at most."})
-    max_models: int = field(default=2, metadata={"help": "Loaded models kept in memory (LRU)."})
-    queue_size: int = field(default=64, metadata={"help": "Requests waiting in the Gradio queue."})
-    concurrency: int = field(default=1, metadata={"help": "Model requests running at once (others queue)."})
-    max_file_size: str = field(default="10mb", metadata={"help": "Largest upload."})
-    top_alternatives: int = field(default=5, metadata={"help": "Alternatives kept per generated token."})
+    max_new_tokens: int = _limit("max_new_tokens", "Cap on tokens generated per request.")
+    max_prompt_tokens: int = _limit("max_prompt_tokens", "Longer prompts are cut from the left.")
+    max_input_chars: int = _limit("max_input_chars", "Longer text is refused before tokenizing.")
+    max_time: float = _limit("max_time", "Seconds one generation may run at most.")
+    max_models: int = _limit("max_models", "Loaded models kept in memory (LRU).")
+    queue_size: int = _limit("queue_size", "Requests waiting in the Gradio queue.")
+    concurrency: int = _limit("concurrency", "Model requests running at once (others queue).")
+    max_file_size: str = _limit("max_file_size", "Largest upload.")
+    top_alternatives: int = _limit("top_alternatives", "Alternatives kept per generated token.")
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and not value > 0:  # NaN too
-                raise ValueError(f"Limit {f.name} must be positive, got {value}.")
+            env_settings.variable(_env(f.name)).check(getattr(self, f.name), f.name)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Limits":
         """Read ``PLAYGROUND_<NAME>`` overrides, e.g. ``PLAYGROUND_MAX_NEW_TOKENS=256``."""
-        env = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = env.get(f"PLAYGROUND_{f.name.upper()}")
-            if raw is None or raw == "":
-                continue
-            kind = type(f.default)
-            try:
-                values[f.name] = kind(raw)
-                if isinstance(values[f.name], float) and not math.isfinite(values[f.name]):
-                    raise ValueError(raw)
-            except ValueError:
-                raise ValueError(f"PLAYGROUND_{f.name.upper()}={raw!r} is not a valid {kind.__name__}.") from None
-        return cls(**values)
+        return cls(**env_settings.read_many({f.name: _env(f.name) for f in fields(cls)}, environ))
+
+
+MAX_STOPS = 8
+MAX_STOP_CHARS = 100
 
 
 @dataclass(frozen=True)
 class GenerationSettings:
-    """Decoding controls. ``to_generate_kwargs`` turns them into ``model.generate`` arguments."""
+    """Decoding controls. ``to_generate_kwargs`` turns them into ``model.generate`` arguments.
 
-    max_new_tokens: int = 128
-    do_sample: bool = True
-    temperature: float = 0.7
-    top_k: int = 50  # 0 = off
-    top_p: float = 0.95  # 1.0 = off
-    min_p: float = 0.0  # 0.0 = off
-    repetition_penalty: float = 1.1  # 1.0 = off
-    no_repeat_ngram_size: int = 0  # 0 = off
-    num_beams: int = 1
-    stop: tuple[str, ...] = ()
-    seed: int | None = None  # None = pick one and report it, so a run can be repeated
-    max_time: float | None = None  # seconds; None = the server limit
+    Each field's range is the one a slider shows (``playground.fields.bounds``). Why these ranges:
+    temperature 0.05-3 (below 0.05 sampling is greedy in all but name; above 3 the small models' text is noise),
+    top-k 0-500 (0 = off; beyond a few hundred it no longer changes anything visible), top-p 0.05-1 (1 = off),
+    min-p 0-0.5 (0 = off; above 0.5 only the top token survives in practice), repetition penalty 1-2 (1 = off;
+    values below 1 reward repeating, which only makes small models loop, and above 2 the model avoids even "the"),
+    beams 1-8 (each beam costs a full forward pass on a 2-core CPU). ``max_new_tokens`` and ``max_time`` are also
+    capped per server by ``Limits`` (``capped``).
+    """
+
+    max_new_tokens: int = setting(128, min=1, max=4096, step=1,
+                                  help="Tokens to generate at most (the server may cap it lower).")
+    do_sample: bool = setting(True, help="Sample from the distribution (off = greedy: always the top token).")
+    temperature: float = setting(0.7, min=0.05, max=3.0, step=0.05,
+                                 help="Below 1 sharpens the distribution, above 1 flattens it.")
+    top_k: int = setting(50, min=0, max=500, step=1, help="Keep only the k most likely tokens (0 = off).")
+    top_p: float = setting(0.95, min=0.05, max=1.0, step=0.01,
+                           help="Keep the smallest set of tokens whose probabilities add up to p (1 = off).")
+    min_p: float = setting(0.0, min=0.0, max=0.5, step=0.01,
+                           help="Drop tokens below min-p times the top token's probability (0 = off).")
+    repetition_penalty: float = setting(1.1, min=1.0, max=2.0, step=0.05,
+                                        help="Make tokens already in the text less likely (1 = off).")
+    no_repeat_ngram_size: int = setting(0, min=0, max=8, step=1,
+                                        help="Never repeat a sequence of this many tokens (0 = off).")
+    num_beams: int = setting(1, min=1, max=8, step=1, help="Beam search keeps this many candidates (1 = off).")
+    stop: tuple[str, ...] = ()  # at most MAX_STOPS texts of MAX_STOP_CHARS characters; generation ends at one
+    seed: int | None = setting(None, min=0, max=2**32 - 1, step=1, kind=int,
+                               help="Same seed + same settings = same text (empty = pick one and report it).")
+    max_time: float | None = setting(None, min=0.1, max=3600.0, step=0.1, kind=float,
+                                     help="Seconds one generation may run (empty = the server limit).")
 
     def __post_init__(self) -> None:
         if isinstance(self.stop, str):  # a single string is a common slip
             object.__setattr__(self, "stop", (self.stop,) if self.stop else ())
         object.__setattr__(self, "stop", tuple(s for s in self.stop if s))
-        checks = [
-            (self.max_new_tokens >= 1, "Max new tokens must be at least 1."),
-            (self.temperature > 0, "Temperature must be above 0 (use greedy decoding for 'no randomness')."),
-            (self.temperature <= 5, "Temperature above 5 only produces noise; pick a value up to 5."),
-            (self.top_k >= 0, "Top-k must be 0 (off) or a positive number of tokens."),
-            (0 < self.top_p <= 1, "Top-p must be between 0 (exclusive) and 1."),
-            (0 <= self.min_p < 1, "Min-p must be between 0 and 1 (exclusive)."),
-            (0.5 <= self.repetition_penalty <= 3, "Repetition penalty must be between 0.5 and 3 (1 = off)."),
-            (self.no_repeat_ngram_size >= 0, "No-repeat n-gram size must be 0 (off) or positive."),
-            (1 <= self.num_beams <= 8, "Number of beams must be between 1 and 8."),
-            (len(self.stop) <= 8, "Use at most 8 stop sequences."),
-            (all(len(s) <= 100 for s in self.stop), "Each stop sequence must be at most 100 characters."),
-            (self.seed is None or 0 <= self.seed < 2**32, "Seed must be between 0 and 4294967295."),
-            (self.max_time is None or self.max_time > 0, "Max time must be a positive number of seconds."),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
+        check_fields(self)
+        if len(self.stop) > MAX_STOPS:
+            raise PlaygroundError("too_many_stops", max=MAX_STOPS)
+        if any(len(s) > MAX_STOP_CHARS for s in self.stop):
+            raise PlaygroundError("stop_too_long", max=MAX_STOP_CHARS)
 
     def capped(self, limits: Limits) -> "GenerationSettings":
         """Apply server limits; raises if the request asks for more than the server allows."""
         if self.max_new_tokens > limits.max_new_tokens:
-            raise ValueError(
-                f"Max new tokens is {self.max_new_tokens}, but this server allows at most {limits.max_new_tokens}."
-            )
+            raise PlaygroundError("max_new_tokens_cap", n=self.max_new_tokens, limit=limits.max_new_tokens)
         max_time = limits.max_time if self.max_time is None else min(self.max_time, limits.max_time)
         return replace(self, max_time=max_time)
 

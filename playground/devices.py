@@ -19,6 +19,9 @@ from typing import Callable, TypeVar
 
 import torch
 
+from . import settings as env_settings
+from .errors import PlaygroundError
+
 F = TypeVar("F", bound=Callable)
 log = logging.getLogger(__name__)
 
@@ -28,10 +31,10 @@ DTYPES = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfl
 
 def pick_device(preferred: str | None = None) -> torch.device:
     """The compute device: ``preferred`` or ``PLAYGROUND_DEVICE`` if set, else cuda > mps > cpu."""
-    name = (preferred or os.environ.get("PLAYGROUND_DEVICE") or "auto").strip().lower()
+    name = (preferred or env_settings.read("PLAYGROUND_DEVICE")).strip().lower()
     if name != "auto":
         if name.startswith("cuda") and not torch.cuda.is_available():
-            raise ValueError(f"Device {name!r} was requested but no CUDA GPU is available.")
+            raise PlaygroundError("no_cuda", device=name)
         return torch.device(name)
     if torch.cuda.is_available():
         return torch.device("cuda")
@@ -87,10 +90,10 @@ def cpu_prefers_bf16() -> bool:
 
 def pick_dtype(device: torch.device, preferred: str | None = None) -> torch.dtype:
     """The weights' dtype for ``device``: ``preferred`` / ``PLAYGROUND_DTYPE`` or the fastest safe choice."""
-    name = (preferred or os.environ.get("PLAYGROUND_DTYPE") or "auto").strip().lower()
+    name = (preferred or env_settings.read("PLAYGROUND_DTYPE")).strip().lower()
     if name != "auto":
         if name not in DTYPES:
-            raise ValueError(f"Unknown dtype {name!r}; use one of float32, bfloat16, float16 or auto.")
+            raise PlaygroundError("dtype_unknown", dtype=name)
         return DTYPES[name]
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import settings as env_settings
 from .config import Limits, default_cache_dir
 from .finetune import TrainingManager, TrainLimits
-from .generation import LogitsCache
+from .distributions import LogitsCache
 from .models import LoadedModel, ModelRegistry, ModelSpec, default_spec
 from .sessions import SessionStore
 from .worker import ComputeWorker
@@ -47,6 +48,9 @@ class Engine:
 
     @classmethod
     def from_env(cls, device: str | None = None, dtype: str | None = None, cache_root: Path | None = None) -> "Engine":
+        """The engine for this server, configured from ``PLAYGROUND_*`` variables. Every variable is checked first,
+        so a bad value stops the start with a message naming it (not the first request that happens to read it)."""
+        env_settings.check_environment()
         limits = Limits.from_env()
         registry = ModelRegistry(max_models=limits.max_models, device=device, dtype=dtype, cache_root=cache_root)
         return cls(limits, registry)

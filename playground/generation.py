@@ -1,36 +1,34 @@
-"""Streaming generation with per-token probabilities, the next-token view, and text scoring.
+"""Streaming generation with per-token probabilities.
 
 ``stream(...)`` yields a ``TokenEvent`` per generated token and ends with a ``GenerationDone``. Each event carries
 the chosen token's probability twice: as the model gave it (``raw_prob``: softmax of the logits) and as the sampler
 saw it (``prob``: after repetition penalty, temperature, top-k, top-p and min-p). The model runs on the compute
 worker thread; the caller's thread only reads events from a queue. Closing the generator stops the model within
 one token (a ``StoppingCriteria`` watches a ``threading.Event``).
+
+Prompts live in ``playground.prompts`` and distributions / scoring in ``playground.distributions``; their public
+names are re-exported here, so ``from playground.generation import prepare_prompt, stream, generate,
+GenerationDone, TokenEvent, next_token_view, score_text, LogitsCache, warp`` keeps working.
 """
 
 from __future__ import annotations
 
-import math
 import queue
 import random
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Iterator
 
 import torch
 
 from .config import GenerationSettings, Limits
+from .distributions import (Alternative, LogitsCache, NextTokenView, TextScore, _forward_logits,  # noqa: F401
+                            forward_logits, next_token_view, score_text, sequence_logprobs, warp)
 from .models import LoadedModel
+from .prompts import PreparedPrompt, check_length, prepare_prompt  # noqa: F401
 from .tokens import token_label
 from .worker import ComputeWorker
-
-
-@dataclass(frozen=True)
-class Alternative:
-    token_id: int
-    token: str
-    prob: float  # as the sampler saw it (0 when filtered out by top-k / top-p / min-p)
-    raw_prob: float  # softmax of the model's logits
 
 
 @dataclass(frozen=True)
@@ -42,15 +40,6 @@ class TokenEvent:
     prob: float
     raw_prob: float
     alternatives: tuple[Alternative, ...]
-
-
-@dataclass(frozen=True)
-class PreparedPrompt:
-    text: str  # exactly what the model reads (chat template applied)
-    input_ids: list[int]
-    truncated: int = 0  # tokens cut from the start
-    used_template: bool = False
-    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,168 +62,6 @@ class GenerationDone:
 
 
 Event = TokenEvent | GenerationDone
-
-
-# ----------------------------------------------------------------------------------------------- prompts
-
-def prepare_prompt(lm: LoadedModel, limits: Limits, prompt: str = "", chat: bool = False,
-                   messages: Sequence[dict] | None = None, system: str | None = None) -> PreparedPrompt:
-    """Turn user input into model input ids.
-
-    Plain mode continues ``prompt``. Chat mode renders ``messages`` (plus ``prompt`` as the newest user turn, and
-    ``system`` when given) with the tokenizer's chat template. Too-long input is cut from the left, with a warning.
-    """
-    tokenizer = lm.tokenizer
-    warnings: list[str] = []
-    if len(prompt) > limits.max_input_chars:
-        raise ValueError(f"The prompt has {len(prompt):,} characters; the limit is {limits.max_input_chars:,}. "
-                         "Shorten it and try again.")
-    used_template = False
-    if chat:
-        turns = [dict(m) for m in (messages or [])]
-        if prompt:
-            turns.append({"role": "user", "content": prompt})
-        if not turns:
-            raise ValueError("Type a message first.")
-        if system and system.strip():
-            turns.insert(0, {"role": "system", "content": system.strip()})
-        if lm.has_chat_template:
-            text = tokenizer.apply_chat_template(turns, tokenize=False, add_generation_prompt=True)
-            used_template = True
-        else:
-            warnings.append("This model has no chat template (it is not a chat model); a plain "
-                            "'User:/Assistant:' layout is used instead.")
-            text = "".join(f"{m['role'].capitalize()}: {m['content']}\n" for m in turns) + "Assistant:"
-        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
-    else:
-        if not prompt.strip():
-            raise ValueError("The prompt is empty: type some text for the model to continue.")
-        text = prompt
-        ids = tokenizer(text)["input_ids"]
-    truncated = 0
-    if len(ids) > limits.max_prompt_tokens:
-        truncated = len(ids) - limits.max_prompt_tokens
-        ids = ids[truncated:]
-        text = tokenizer.decode(ids, skip_special_tokens=False)
-        warnings.append(f"The prompt was {truncated + len(ids):,} tokens; only the last {len(ids):,} are used "
-                        f"(the first {truncated:,} were cut).")
-    if not ids:
-        raise ValueError("The prompt produced no tokens.")
-    return PreparedPrompt(text, list(ids), truncated, used_template, tuple(warnings))
-
-
-# ----------------------------------------------------------------------------------------------- distributions
-
-def warp(scores: torch.Tensor, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
-         min_p: float = 0.0) -> torch.Tensor:
-    """Apply the sampling warpers in the order ``generate`` does; returns probabilities, same shape.
-
-    ``scores``: logits of shape (V,) or (B, V). Uses transformers' own warper classes so the result is exactly
-    the distribution the sampler draws from.
-    """
-    from transformers.generation.logits_process import (MinPLogitsWarper, TemperatureLogitsWarper,
-                                                        TopKLogitsWarper, TopPLogitsWarper)
-
-    x = scores.float().reshape(-1, scores.shape[-1])
-    if temperature != 1.0:
-        x = TemperatureLogitsWarper(temperature)(None, x)
-    if top_k:
-        x = TopKLogitsWarper(top_k=top_k)(None, x)
-    if top_p < 1.0:
-        x = TopPLogitsWarper(top_p=top_p)(None, x)
-    if min_p > 0:
-        x = MinPLogitsWarper(min_p=min_p)(None, x)
-    return torch.softmax(x, dim=-1).reshape(scores.shape)
-
-
-@dataclass(frozen=True)
-class NextTokenView:
-    """The top of a next-token distribution, raw and reshaped by sampling settings."""
-
-    tokens: tuple[Alternative, ...]  # sorted by raw probability
-    kept: int  # tokens with non-zero probability after filtering
-    entropy_bits: float  # of the reshaped distribution
-    vocab_size: int
-
-
-def next_token_view(logits: torch.Tensor, tokenizer, temperature: float = 1.0, top_k: int = 0,
-                    top_p: float = 1.0, min_p: float = 0.0, greedy: bool = False, top_n: int = 20) -> NextTokenView:
-    """Reshape cached next-token ``logits`` (shape (V,)) for new settings without running the model again."""
-    logits = logits.float()
-    raw = torch.softmax(logits, dim=-1)
-    if greedy:
-        probs = torch.zeros_like(raw)
-        probs[int(torch.argmax(logits))] = 1.0
-    else:
-        probs = warp(logits, temperature, top_k, top_p, min_p)
-    top = torch.topk(raw, min(top_n, raw.numel()))
-    items = tuple(Alternative(int(i), token_label(tokenizer, int(i)), float(probs[i]), float(p))
-                  for p, i in zip(top.values.tolist(), top.indices.tolist()))
-    nz = probs[probs > 0]
-    entropy = float(-(nz * torch.log2(nz)).sum())
-    return NextTokenView(items, int((probs > 0).sum()), entropy, raw.numel())
-
-
-def _forward_logits(lm: LoadedModel, ids: list[int]) -> torch.Tensor:
-    with torch.inference_mode():
-        x = torch.tensor([ids], device=lm.device)
-        return lm.model(input_ids=x).logits[0].float().cpu()  # (T, V)
-
-
-class LogitsCache:
-    """Small LRU of next-token logits keyed by model and prompt, so sliders redraw without a forward pass."""
-
-    def __init__(self, size: int = 32) -> None:
-        from collections import OrderedDict
-
-        self.size = size
-        self._items: "OrderedDict[tuple, torch.Tensor]" = OrderedDict()
-        self._lock = threading.Lock()
-        self.misses = 0
-
-    def get(self, lm: LoadedModel, worker: ComputeWorker, ids: list[int]) -> torch.Tensor:
-        key = (lm.spec.key, lm.dtype, tuple(ids))
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        logits = worker.call(_forward_logits, lm, ids)[-1]  # (V,)
-        with self._lock:
-            self.misses += 1
-            self._items[key] = logits
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return logits
-
-
-@dataclass(frozen=True)
-class TextScore:
-    """Per-token surprisal of a text under the model; perplexity = exp(mean surprisal in nats)."""
-
-    tokens: tuple[str, ...]  # labels of the scored tokens (the first token has no prediction, so it is left out)
-    surprisal_bits: tuple[float, ...]
-    probs: tuple[float, ...]
-    perplexity: float
-
-
-def score_text(lm: LoadedModel, worker: ComputeWorker, text: str, limits: Limits) -> TextScore:
-    """How surprised the model is by each token of ``text`` (teacher forcing, one forward pass)."""
-    if not text.strip():
-        raise ValueError("The text is empty.")
-    if len(text) > limits.max_input_chars:
-        raise ValueError(f"The text has {len(text):,} characters; the limit is {limits.max_input_chars:,}.")
-    ids = lm.tokenizer(text)["input_ids"][: limits.max_prompt_tokens]
-    bos = lm.tokenizer.bos_token_id
-    if bos is not None and (not ids or ids[0] != bos) and len(ids) < 2:
-        ids = [bos] + ids
-    if len(ids) < 2:
-        raise ValueError("The text needs at least two tokens to be scored.")
-    logits = worker.call(_forward_logits, lm, ids)
-    logp = torch.log_softmax(logits[:-1], dim=-1)
-    target = torch.tensor(ids[1:])
-    lp = logp.gather(1, target[:, None])[:, 0]
-    return TextScore(tuple(token_label(lm.tokenizer, i) for i in ids[1:]),
-                     tuple((-lp / math.log(2)).tolist()), tuple(lp.exp().tolist()), float(torch.exp(-lp.mean())))
 
 
 # ----------------------------------------------------------------------------------------------- streaming
@@ -403,7 +230,7 @@ def _replay(lm: LoadedModel, prompt_ids: list[int], new_ids: list[int], streamer
         new_ids = new_ids[:-1]
     if not new_ids:
         return
-    logits = _forward_logits(lm, prompt_ids + new_ids)[len(prompt_ids) - 1: -1]
+    logits = forward_logits(lm, prompt_ids + new_ids)[len(prompt_ids) - 1: -1]
     streamer.first_token_at = time.perf_counter()
     streamer._prompt_seen = True
     for i, (row, token_id) in enumerate(zip(logits, new_ids)):

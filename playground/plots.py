@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from .generation import NextTokenView
-
-
-def _show(token: str) -> str:
-    """Make whitespace visible in axis labels: ' the' -> '␣the', newline -> '⏎'."""
-    return token.replace(" ", "␣").replace("\n", "⏎").replace("\t", "⇥") or "∅"
+from .distributions import NextTokenView
+from .tokens import visible as _show
 
 
 def next_token_figure(view: NextTokenView, title: str = "", labels: tuple[str, str] = ("model", "sampler")):

@@ -18,6 +18,7 @@ import numpy as np
 
 from .attention import (AblationResult, AttentionResult, LensResult, downsample, mean_heads, max_heads, rollout)
 from .attention.patterns import LABELS
+from .tokens import visible
 
 # Sequential blue scale with extra resolution near 0: attention is peaky, most weights are small.
 SCALE = [[0.0, "#ffffff"], [0.02, "#e3eef9"], [0.08, "#b7d4ea"], [0.2, "#73b3d8"], [0.45, "#2879b9"],
@@ -44,7 +45,7 @@ def _t(texts: Mapping[str, str] | None, key: str, **fmt) -> str:
 
 def show_token(label: str, special: bool = False) -> str:
     """Visible whitespace (' the' -> '␣the', newline -> '⏎'); special tokens get a ★."""
-    text = label.replace(" ", "␣").replace("\n", "⏎").replace("\t", "⇥") or "∅"
+    text = visible(label)
     return ("★" + text) if special else text
 
 

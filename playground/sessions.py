@@ -13,6 +13,7 @@ from an earlier run of the server.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -23,11 +24,67 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
+
+from . import settings as env_settings
+from .config import default_cache_dir
 
 log = logging.getLogger(__name__)
 
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+SESSIONS = "sessions"  # <cache>/sessions/<session id>/runs/<run id>: the one place this layout is spelled out
+RUNS = "runs"
+RUN_META = "meta.json"  # written by the training loop into every saved run
+
+
+# ----------------------------------------------------------------------------------------------- layout
+
+def sessions_root(cache_root: str | os.PathLike) -> Path:
+    """Where every session's private folder lives."""
+    return Path(cache_root) / SESSIONS
+
+
+def default_downloads_root() -> Path:
+    """Where files handed to Gradio for download live (its cache accepts the temp dir)."""
+    return Path(tempfile.gettempdir()) / "llm-playground-downloads"
+
+
+def runs_dir(session_folder: str | os.PathLike) -> Path:
+    """The folder holding a session's saved fine-tuning runs."""
+    return Path(session_folder) / RUNS
+
+
+def run_dir(cache_root: str | os.PathLike, session_id: str, run_id: str) -> Path:
+    """One saved run of one session (ids are made by the server, never by a client)."""
+    return runs_dir(sessions_root(cache_root) / session_id) / run_id
+
+
+def read_run_meta(folder: str | os.PathLike) -> dict | None:
+    """The ``meta.json`` of a saved run, or None when it is missing or unreadable."""
+    try:
+        return json.loads((Path(folder) / RUN_META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def inside(path: str | os.PathLike, bases: Iterable[str | os.PathLike]) -> bool:
+    """True when ``path`` (symlinks resolved) is one of ``bases`` or lies below one of them."""
+    real = Path(os.path.realpath(path))
+    return any(real == base or base in real.parents for base in (Path(os.path.realpath(b)) for b in bases))
+
+
+def private_roots(*cache_roots: str | os.PathLike | None) -> list[Path]:
+    """Every folder that holds per-session files: the sessions folder of each cache root (the default one
+    always included) and the downloads folder."""
+    roots = {sessions_root(c) for c in cache_roots if c} | {sessions_root(default_cache_dir())}
+    return sorted(roots) + [default_downloads_root()]
+
+
+def is_private(path: str | os.PathLike, *cache_roots: str | os.PathLike | None) -> bool:
+    """True for paths inside per-session storage (fine-tuned models and downloads of any session): never to be
+    opened as an ordinary model folder."""
+    return inside(path, private_roots(*cache_roots))
+
 
 
 @dataclass
@@ -53,8 +110,7 @@ class SessionStore:
         if not ttl > 0:
             raise ValueError("The session time-to-live must be positive.")
         self.root = Path(root)
-        self.downloads_root = Path(downloads_root) if downloads_root else (
-            Path(tempfile.gettempdir()) / "llm-playground-downloads")
+        self.downloads_root = Path(downloads_root) if downloads_root else default_downloads_root()
         self.ttl = ttl
         self.on_delete = on_delete
         self._by_hash: dict[str, Session] = {}
@@ -64,13 +120,8 @@ class SessionStore:
 
     @classmethod
     def from_env(cls, cache_root: Path, environ: dict[str, str] | None = None, **kwargs) -> "SessionStore":
-        env = os.environ if environ is None else environ
-        raw = env.get("PLAYGROUND_SESSION_TTL", "")
-        try:
-            ttl = float(raw) if raw else 3600.0
-        except ValueError:
-            raise ValueError(f"PLAYGROUND_SESSION_TTL={raw!r} is not a number of seconds.") from None
-        return cls(Path(cache_root) / "sessions", ttl=ttl, **kwargs)
+        """A store under ``cache_root`` whose time-to-live is ``PLAYGROUND_SESSION_TTL``."""
+        return cls(sessions_root(cache_root), ttl=env_settings.read("PLAYGROUND_SESSION_TTL", environ), **kwargs)
 
     # -------------------------------------------------------------------------------- binding pages
     def _new(self) -> Session:
@@ -147,17 +198,21 @@ class SessionStore:
         with self._lock:
             return self._by_id.get(session_id)
 
+    def runs(self, session: Session) -> Path:
+        """The folder of this session's saved runs (not created)."""
+        return runs_dir(session.folder)
+
+    def run(self, session: Session, run_id: str | None = None) -> Path:
+        """One saved run of this session (default: the run of its current fine-tuned model)."""
+        return self.runs(session) / str(run_id or session.model_run)
+
     def owns(self, session: Session, path: str | os.PathLike) -> bool:
         """True when ``path`` lies inside this session's own folders."""
-        real = Path(os.path.realpath(path))
-        return any(real == base or base in real.parents
-                   for base in (Path(os.path.realpath(session.folder)), Path(os.path.realpath(session.downloads))))
+        return inside(path, (session.folder, session.downloads))
 
     def is_private(self, path: str | os.PathLike) -> bool:
         """True when ``path`` lies inside any session's storage (not to be opened as an ordinary local folder)."""
-        real = Path(os.path.realpath(path))
-        return any(real == base or base in real.parents
-                   for base in (Path(os.path.realpath(self.root)), Path(os.path.realpath(self.downloads_root))))
+        return inside(path, (self.root, self.downloads_root))
 
     def sessions(self) -> list[Session]:
         with self._lock:

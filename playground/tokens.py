@@ -38,6 +38,21 @@ def token_label(tokenizer, token_id: int) -> str:
     return text
 
 
+SPACE, NEWLINE, TAB, EMPTY = "␣", "⏎", "⇥", "∅"
+
+
+def visible(text: str, inline: bool = True) -> str:
+    """A token's text with its whitespace made visible: the one place these marks are chosen.
+
+    ``inline`` (axis labels, table cells): ' the' -> '␣the', newline -> '⏎', tab -> '⇥', empty -> '∅'.
+    Flowing text (``inline=False``, tokens laid out one after another in HTML): spaces stay spaces so the text reads
+    normally, a newline shows '⏎' and still breaks the line, a tab shows '⇥'.
+    """
+    if inline:
+        return text.replace(" ", SPACE).replace("\n", NEWLINE).replace("\t", TAB) or EMPTY
+    return text.replace("\n", NEWLINE + "\n").replace("\t", TAB)
+
+
 @dataclass(frozen=True)
 class TokenInfo:
     token_id: int

@@ -17,6 +17,19 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives a real Chromium through Playwright (still run in CI)")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def model_dirs(tmp_path_factory):
+    """Tests type the paths of tiny models made under pytest's temporary folder into the model picker, as a visitor
+    would: the operator allows that folder (PLAYGROUND_MODEL_DIRS). Tests of the default (nothing allowed) unset it."""
+    old = os.environ.get("PLAYGROUND_MODEL_DIRS")
+    os.environ["PLAYGROUND_MODEL_DIRS"] = str(tmp_path_factory.getbasetemp())
+    yield
+    if old is None:
+        os.environ.pop("PLAYGROUND_MODEL_DIRS", None)
+    else:
+        os.environ["PLAYGROUND_MODEL_DIRS"] = old
+
+
 @pytest.fixture(scope="session")
 def tiny_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("tiny")

@@ -7,46 +7,92 @@ import dataclasses
 import pytest
 
 from playground.config import GenerationSettings, Limits, default_cache_dir
+from playground.errors import PlaygroundError, field_name
+from playground.fields import all_bounds, bounds
 
 
 # ----------------------------------------------------------------------------------------------- GenerationSettings
 
-@pytest.mark.parametrize("kwargs, words", [
-    ({"temperature": 0}, "temperature must be above 0"),
-    ({"temperature": -1.0}, "temperature must be above 0"),
-    ({"temperature": 5.5}, "temperature above 5"),
-    ({"top_p": 0}, "top-p must be between 0"),
-    ({"top_p": 1.01}, "top-p must be between 0"),
-    ({"top_k": -1}, "top-k must be 0"),
-    ({"min_p": 1.0}, "min-p must be between 0 and 1"),
-    ({"min_p": -0.1}, "min-p must be between 0 and 1"),
-    ({"repetition_penalty": 0.4}, "repetition penalty must be between 0.5 and 3"),
-    ({"repetition_penalty": 3.5}, "repetition penalty must be between 0.5 and 3"),
-    ({"no_repeat_ngram_size": -1}, "no-repeat n-gram size"),
-    ({"num_beams": 0}, "number of beams must be between 1 and 8"),
-    ({"num_beams": 9}, "number of beams must be between 1 and 8"),
-    ({"max_new_tokens": 0}, "max new tokens must be at least 1"),
-    ({"seed": -1}, "seed must be between 0 and 4294967295"),
-    ({"seed": 2**32}, "seed must be between 0 and 4294967295"),
-    ({"stop": tuple(f"s{i}" for i in range(9))}, "at most 8 stop sequences"),
-    ({"stop": ("x" * 101,)}, "at most 100 characters"),
-    ({"max_time": 0}, "max time must be a positive number"),
+@pytest.mark.parametrize("kwargs, code, field", [
+    ({"temperature": 0}, "out_of_range", "temperature"),
+    ({"temperature": -1.0}, "out_of_range", "temperature"),
+    ({"temperature": 3.05}, "out_of_range", "temperature"),
+    ({"temperature": float("nan")}, "out_of_range", "temperature"),
+    ({"top_p": 0}, "out_of_range", "top_p"),
+    ({"top_p": 1.01}, "out_of_range", "top_p"),
+    ({"top_k": -1}, "out_of_range", "top_k"),
+    ({"top_k": 501}, "out_of_range", "top_k"),
+    ({"top_k": 2.5}, "not_whole", "top_k"),
+    ({"top_k": "5"}, "not_number", "top_k"),
+    ({"min_p": 0.51}, "out_of_range", "min_p"),
+    ({"min_p": -0.1}, "out_of_range", "min_p"),
+    ({"repetition_penalty": 0.9}, "out_of_range", "repetition_penalty"),
+    ({"repetition_penalty": 2.05}, "out_of_range", "repetition_penalty"),
+    ({"no_repeat_ngram_size": -1}, "out_of_range", "no_repeat_ngram_size"),
+    ({"num_beams": 0}, "out_of_range", "num_beams"),
+    ({"num_beams": 9}, "out_of_range", "num_beams"),
+    ({"max_new_tokens": 0}, "out_of_range", "max_new_tokens"),
+    ({"seed": -1}, "out_of_range", "seed"),
+    ({"seed": 2**32}, "out_of_range", "seed"),
+    ({"max_time": 0}, "out_of_range", "max_time"),
+    ({"do_sample": "yes"}, "not_a_choice", "do_sample"),
 ])
-def test_bad_generation_settings_are_refused_with_a_clear_message(kwargs, words):
-    with pytest.raises(ValueError) as info:
+def test_bad_generation_settings_are_refused_with_a_coded_message(kwargs, code, field):
+    with pytest.raises(PlaygroundError) as info:
         GenerationSettings(**kwargs)
-    assert words in str(info.value).lower()
+    err = info.value
+    assert isinstance(err, ValueError)  # callers that catch ValueError keep working
+    assert (err.code, err.params["field"]) == (code, field)
+    b = bounds(GenerationSettings, field)
+    english, chinese = str(err), err.text("zh")
+    assert english.startswith(field_name(field, "en")) and chinese.startswith(field_name(field, "zh"))
+    if code == "out_of_range":  # the message gives the same range a slider shows
+        assert float(err.params["min"].replace(",", "")) == b.min
+        assert float(err.params["max"].replace(",", "")) == b.max
+        assert err.params["max"] in english and err.params["max"] in chinese
+
+
+@pytest.mark.parametrize("kwargs, code", [
+    ({"stop": tuple(f"s{i}" for i in range(9))}, "too_many_stops"),
+    ({"stop": ("x" * 101,)}, "stop_too_long"),
+])
+def test_stop_sequences_are_limited(kwargs, code):
+    with pytest.raises(PlaygroundError) as info:
+        GenerationSettings(**kwargs)
+    assert info.value.code == code and "8" in str(info.value) or "100" in str(info.value)
 
 
 @pytest.mark.parametrize("kwargs", [
-    {"temperature": 5.0}, {"temperature": 0.01}, {"top_p": 1.0}, {"top_p": 0.001}, {"top_k": 0},
-    {"min_p": 0.99}, {"repetition_penalty": 0.5}, {"repetition_penalty": 3.0}, {"num_beams": 8},
+    {"temperature": 3.0}, {"temperature": 0.05}, {"top_p": 1.0}, {"top_p": 0.05}, {"top_k": 0}, {"top_k": 500},
+    {"min_p": 0.5}, {"repetition_penalty": 1.0}, {"repetition_penalty": 2.0}, {"num_beams": 8},
     {"seed": 0}, {"seed": 2**32 - 1}, {"stop": tuple(f"s{i}" for i in range(8))}, {"stop": ("x" * 100,)},
+    {"max_time": 0.1}, {"max_new_tokens": 4096},
 ])
 def test_boundary_values_are_accepted(kwargs):
     settings = GenerationSettings(**kwargs)
     for name, value in kwargs.items():
         assert getattr(settings, name) == value
+
+
+def test_every_decoding_control_declares_its_bounds_once():
+    """The slider of each control takes exactly these numbers; the defaults lie inside them."""
+    declared = all_bounds(GenerationSettings)
+    assert set(declared) == {f.name for f in dataclasses.fields(GenerationSettings)} - {"stop"}
+    for name, b in declared.items():
+        if b.kind in (int, float):
+            assert b.min is not None and b.max is not None and b.step, name
+            assert b.default is None or b.min <= b.default <= b.max, name
+        assert b.help, name
+    assert (bounds(GenerationSettings, "temperature").min, bounds(GenerationSettings, "temperature").max) == (0.05, 3.0)
+    assert bounds(GenerationSettings, "seed").optional and bounds(GenerationSettings, "max_time").optional
+
+
+def test_widget_values_are_normalised_to_the_field_type():
+    # Sliders send floats for whole numbers; the settings keep the declared type.
+    s = GenerationSettings(max_new_tokens=20.0, top_k=7.0, num_beams=2.0, temperature=1, seed=3.0)
+    assert (s.max_new_tokens, s.top_k, s.num_beams, s.seed) == (20, 7, 2, 3)
+    assert all(type(v) is int for v in (s.max_new_tokens, s.top_k, s.num_beams, s.seed))
+    assert type(s.temperature) is float
 
 
 def test_stop_accepts_a_single_string_and_drops_empty_entries():
@@ -65,10 +111,11 @@ def test_settings_are_frozen():
 
 def test_capped_refuses_more_tokens_than_the_server_allows():
     limits = Limits(max_new_tokens=64)
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(PlaygroundError) as info:
         GenerationSettings(max_new_tokens=65).capped(limits)
-    message = str(info.value)
-    assert "65" in message and "64" in message
+    assert info.value.code == "max_new_tokens_cap" and info.value.params == {"n": 65, "limit": 64}
+    for lang in ("en", "zh"):
+        assert "65" in info.value.text(lang) and "64" in info.value.text(lang)
     assert GenerationSettings(max_new_tokens=64).capped(limits).max_new_tokens == 64
 
 
@@ -157,7 +204,7 @@ def test_limits_from_env_rejects_non_numbers(name, raw):
     with pytest.raises(ValueError) as info:
         Limits.from_env({name: raw})
     message = str(info.value)
-    assert name in message and repr(raw) in message
+    assert name in message and repr(raw) in message and "accepts" in message
 
 
 @pytest.mark.parametrize("name, raw", [
@@ -165,11 +212,11 @@ def test_limits_from_env_rejects_non_numbers(name, raw):
     ("PLAYGROUND_MAX_MODELS", "0"),
     ("PLAYGROUND_MAX_TIME", "-1.0"),
 ])
-def test_limits_from_env_rejects_non_positive_values(name, raw):
-    with pytest.raises(ValueError) as info:
+def test_limits_from_env_rejects_values_out_of_range(name, raw):
+    with pytest.raises(PlaygroundError) as info:
         Limits.from_env({name: raw})
-    field_name = name.removeprefix("PLAYGROUND_").lower()
-    assert field_name in str(info.value) and "positive" in str(info.value)
+    assert info.value.code == "env_out_of_range"
+    assert name in str(info.value) and "from" in str(info.value)  # it says what the variable accepts
 
 
 def test_default_cache_dir_honours_playground_cache(monkeypatch, tmp_path):
@@ -181,7 +228,8 @@ def test_default_cache_dir_honours_playground_cache(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("kwargs", [{"max_new_tokens": 0}, {"max_time": -2.0}, {"max_time": float("nan")},
-                                    {"top_alternatives": -1}])
-def test_limits_refuse_non_positive_values(kwargs):
-    with pytest.raises(ValueError, match="must be positive"):
+                                    {"top_alternatives": -1}, {"max_models": 17}])
+def test_limits_refuse_values_their_variable_would_refuse(kwargs):
+    with pytest.raises(PlaygroundError) as info:
         Limits(**kwargs)
+    assert info.value.code == "limit_out_of_range" and next(iter(kwargs)) in str(info.value)

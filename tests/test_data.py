@@ -57,11 +57,19 @@ def test_binary_content_is_refused_even_when_named_txt(raw):
     assert code_of(data.parse_document, "notes.txt", raw) == "binary"
 
 
-def test_undecodable_bytes_are_refused_with_advice():
-    latin1 = ("Caf\u00e9 cr\u00e8me br\u00fbl\u00e9e " * 30).encode("latin-1")
-    with pytest.raises(DataError, match="UTF-8") as info:
-        data.parse_document("menu.txt", latin1)
-    assert info.value.code == "undecodable"
+def test_western_legacy_text_is_read_not_refused():
+    menu = "Caf\u00e9 cr\u00e8me br\u00fbl\u00e9e, " * 30
+    doc = data.parse_document("menu.txt", menu.encode("latin-1"))
+    assert doc.records[0]["text"] == menu and doc.encoding == "cp1252"
+
+
+def test_refusals_are_coded_and_translated_without_mixing_languages():
+    with pytest.raises(DataError) as info:
+        data.parse_document("notes.txt", b"\x89PNG\r\n\x1a\n" + os.urandom(200))
+    err = info.value
+    assert err.code == "binary" and str(err) == err.text("en") and "notes.txt" in err.text("zh")
+    assert "not a text file" in err.text("en") and "不是文本文件" in err.text("zh")
+    assert "text" not in err.text("zh").replace(".txt", "")  # a Chinese user sees one Chinese message
 
 
 @pytest.mark.parametrize("raw", [b"", b"   \n\n\t  \r\n", "\ufeff  ".encode("utf-8")])
@@ -115,6 +123,7 @@ def test_bad_jsonl_lines_name_the_problem(line, match):
     with pytest.raises(DataError, match=match) as info:
         data.parse_document("d.jsonl", line.encode())
     assert info.value.code == "bad_jsonl"
+    assert "d.jsonl 第 1 行" in info.value.text("zh")  # the place is rendered in the user's language too
 
 
 def test_csv_column_choice():
@@ -124,7 +133,8 @@ def test_csv_column_choice():
     assert [r["text"] for r in data.parse_document("t.csv", raw, "title").records] == ["Tea", "Bread"]
     with pytest.raises(DataError, match="no column 'nope'") as info:
         data.parse_document("t.csv", raw, "nope")
-    assert info.value.code == "no_column"
+    assert info.value.code == "no_column" and info.value.params["columns"] == "id, title, body"
+    assert "'nope'" in info.value.text("zh") and "id, title, body" in info.value.text("zh")
     semicolon = "text;label\nHello there;1\nGood morning;0\n".encode("gb18030")
     assert [r["text"] for r in data.parse_document("s.csv", semicolon).records] == ["Hello there", "Good morning"]
 

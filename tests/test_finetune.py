@@ -11,6 +11,7 @@ import torch
 from safetensors.torch import load_file
 
 from playground import data, finetune
+from playground.fields import all_bounds, bounds
 from playground.finetune import TrainSettings, TrainingManager, TrainLimits
 from playground.models import ModelLoadError, ModelSpec, load_model
 
@@ -154,16 +155,32 @@ def test_overfitting_flag():
 
 
 def test_settings_validation_and_limits():
-    with pytest.raises(ValueError, match="LoRA rank"):
+    with pytest.raises(ValueError, match="LoRA rank") as info:
         TrainSettings(lora_r=0)
-    with pytest.raises(ValueError, match="method"):
+    assert (info.value.code, info.value.params["field"]) == ("out_of_range", "lora_r")
+    assert info.value.text("zh").startswith("LoRA 秩")
+    with pytest.raises(ValueError, match="Method") as info:
         TrainSettings(method="magic")
+    assert info.value.code == "not_a_choice" and "lora, full" in str(info.value)
+    # One range per field, the same the widgets show: batch 1-16, blocks of 32-512 tokens.
+    assert (bounds(TrainSettings, "batch_size").min, bounds(TrainSettings, "batch_size").max) == (1, 16)
+    assert (bounds(TrainSettings, "block_size").min, bounds(TrainSettings, "block_size").max) == (32, 512)
+    for name, value in (("batch_size", 17), ("block_size", 16), ("block_size", 1024)):
+        with pytest.raises(ValueError) as info:
+            TrainSettings(**{name: value})
+        assert info.value.params["field"] == name
+    for name, b in all_bounds(TrainSettings).items():
+        assert b.help and (b.choices or (b.min <= b.default <= b.max)), name
+    assert TrainSettings(batch_size=8.0).batch_size == 8 and type(TrainSettings(batch_size=8.0).batch_size) is int
     assert TrainSettings().lr == 1e-3 and TrainSettings(method="full").lr == 5e-5
     assert TrainSettings(epochs=2, batch_size=4).total_steps(10) == 5
     assert TrainLimits.from_env({"PLAYGROUND_MAX_TRAINING_JOBS": "3"}).max_jobs == 3
     assert TrainLimits.from_env({}).max_jobs == 1
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="PLAYGROUND_TRAINING_WORKER"):
         TrainLimits.from_env({"PLAYGROUND_TRAINING_WORKER": "gpu-cluster"})
+    with pytest.raises(finetune.TrainingError) as info:  # the step cap is checked in one place
+        TrainLimits(max_steps=10).check_steps(11)
+    assert info.value.code == "too_many_steps" and "11" in info.value.text("zh")
 
 
 def test_manager_one_job_per_session_cap_and_waiting_line(llama_folder, worker, tmp_path):
@@ -171,15 +188,20 @@ def test_manager_one_job_per_session_cap_and_waiting_line(llama_folder, worker, 
     ds = dataset_for(llama_folder)
     slow = TrainSettings(**{**FAST, "max_steps": 400, "sample_every": 0})
     a = manager.start("sess-a", llama_folder, ds, slow, tmp_path / "a")
-    with pytest.raises(finetune.TrainingError, match="already"):
+    with pytest.raises(finetune.TrainingError, match="already") as info:
         manager.start("sess-a", llama_folder, ds, slow, tmp_path / "a")
+    assert info.value.code == "already_running" and isinstance(info.value, RuntimeError)
+    with pytest.raises(finetune.TrainingError, match="already"):  # the same check, without starting anything
+        manager.check_start("sess-a", slow, len(ds.train))
+    assert manager.running("sess-a") and not manager.running("sess-b")
     deadline = time.time() + 30
     while a.snapshot().step < 1 and time.time() < deadline:
         time.sleep(0.02)
     b = manager.start("sess-b", llama_folder, ds, slow, tmp_path / "b")
     assert manager.position(b) == 1 and b.snapshot().phase == "waiting"  # the cap holds b back
-    with pytest.raises(finetune.Busy, match="busy"):
+    with pytest.raises(finetune.Busy, match="busy") as info:
         manager.start("sess-c", llama_folder, ds, slow, tmp_path / "c")
+    assert info.value.code == "busy" and info.value.params == {"running": 1, "waiting": 1}
     assert manager.stop("sess-a")
     assert a.finished.wait(30) and a.result is not None and a.result.status == "stopped"
     deadline = time.time() + 30
@@ -199,3 +221,4 @@ def test_a_failed_job_reports_in_words(tmp_path, worker):
     job = manager.start("sess-x", bad, ds, TrainSettings(**FAST), tmp_path / "runs")
     assert job.finished.wait(30)
     assert job.snapshot().phase == "failed" and job.error and "Traceback" not in job.error
+    assert job.failure is not None and job.failure.code == "training_failed" and job.failure.text("zh")

@@ -353,6 +353,7 @@ def test_chat_without_template_falls_back_with_a_warning(registry, gpt2_folder):
     p = prepare_prompt(lm, LIMITS, "hi", chat=True)
     assert not p.used_template
     assert len(p.warnings) == 1 and "no chat template" in p.warnings[0]
+    assert p.warnings[0].key == "notice_no_chat_template" and "对话模板" in p.warnings[0].text("zh")
     assert p.text == "User: hi\nAssistant:"
     assert "<|im_start|>" not in p.text
 
@@ -373,18 +374,22 @@ def test_long_prompt_keeps_the_last_tokens(tiny_lm):
     assert p.truncated == len(full) - 8
     assert p.text == tiny_lm.tokenizer.decode(full[-8:])
     assert len(p.warnings) == 1 and f"last {8:,}" in p.warnings[0] and "cut" in p.warnings[0]
+    assert p.warnings[0].params == {"total": len(full), "kept": 8, "cut": len(full) - 8}
+    assert "最后 8 个" in p.warnings[0].text("zh")
 
 
 def test_too_long_or_empty_input_is_refused(tiny_lm):
     limits = Limits(max_input_chars=50)
-    with pytest.raises(ValueError, match="limit is 50"):
+    with pytest.raises(ValueError, match="limit is 50") as info:
         prepare_prompt(tiny_lm, limits, "x" * 51)
+    assert (info.value.code, info.value.params) == ("too_long", {"n": 51, "limit": 50})
     prepare_prompt(tiny_lm, limits, "x" * 50)  # at the limit is fine
     for empty in ("", "   \n"):
         with pytest.raises(ValueError, match="empty"):
             prepare_prompt(tiny_lm, LIMITS, empty)
-    with pytest.raises(ValueError, match="message"):
+    with pytest.raises(ValueError, match="message") as info:
         prepare_prompt(tiny_lm, LIMITS, "", chat=True)
+    assert info.value.code == "chat_empty" and info.value.text("zh") == "请先输入一条消息。"
 
 
 # ----------------------------------------------------------------------------------------------- warp
@@ -522,6 +527,22 @@ def test_score_text_matches_a_manual_forward(tiny_lm, worker):
         assert p == pytest.approx(math.exp(lp), rel=1e-4)
         assert bits == pytest.approx(-lp / math.log(2), rel=1e-4)
     assert score.perplexity == pytest.approx(2 ** (sum(score.surprisal_bits) / len(score.surprisal_bits)), rel=1e-5)
+
+
+def test_sequence_logprobs_reads_the_next_token_of_each_position():
+    from playground.distributions import sequence_logprobs
+
+    torch.manual_seed(0)
+    logits = torch.randn(2, 5, 11)  # (B, T, V)
+    ids = torch.randint(0, 11, (2, 5))
+    lp = sequence_logprobs(logits, ids)
+    assert lp.shape == (2, 4)
+    for b in range(2):
+        for t in range(1, 5):
+            expected = torch.log_softmax(logits[b, t - 1], -1)[ids[b, t]]
+            assert float(lp[b, t - 1]) == pytest.approx(float(expected), abs=1e-6)
+    single = sequence_logprobs(logits[1], ids[1])  # (T, V) with (T,) gives (T - 1,)
+    assert single.shape == (4,) and torch.allclose(single, lp[1])
 
 
 def test_score_text_refuses_bad_input(tiny_lm, worker):

@@ -97,3 +97,67 @@ def test_importing_core_does_no_work(fresh_import):
     tmp = Path(fresh_import["tmp"])
     assert not (tmp / "cache").exists()  # nothing converted or written
     assert not (tmp / "hf").exists()
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Core module -> core modules it imports (at module level or inside functions; ``TYPE_CHECKING`` blocks and
+    a package's own submodules left out), read from the source without importing anything."""
+    import ast
+
+    paths = {}
+    for path in (ROOT / "playground").rglob("*.py"):
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        if "ui" in parts:
+            continue
+        paths[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        deps: set[str] = set()
+
+        class Visitor(ast.NodeVisitor):
+            def visit_If(self, node):
+                if not (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
+                    self.generic_visit(node)
+
+            def visit_ImportFrom(self, node):
+                base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+                target = ".".join(base + ([node.module] if node.module else []))
+                for alias in node.names:
+                    full = f"{target}.{alias.name}"
+                    deps.add(full if full in paths else target)
+
+        Visitor().visit(ast.parse(path.read_text(encoding="utf-8")))
+        graph[name] = {d for d in deps if d in paths and d != name and not d.startswith(name + ".")
+                       and not name.startswith(d + ".")}
+    return graph
+
+
+def test_core_imports_have_no_cycles():
+    """models sits below finetune: a saved run is found through sessions and loaded by models, so no import
+    (not even a lazy one inside a function) closes a loop."""
+    graph = import_graph()
+    assert "playground.finetune" not in graph["playground.models"]
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for dep in sorted(graph[node]):
+            if state.get(dep) == 1:
+                raise AssertionError("import cycle: " + " -> ".join(stack[stack.index(dep):] + [dep]))
+            if dep not in state:
+                visit(dep)
+        stack.pop()
+        state[node] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module)
+
+
+def test_core_files_stay_small():
+    sizes = {str(p.relative_to(ROOT)): len(p.read_text(encoding="utf-8").splitlines())
+             for p in (ROOT / "playground").rglob("*.py") if "ui" not in p.parts}
+    assert {name: n for name, n in sizes.items() if n > 420} == {}

@@ -45,22 +45,16 @@ def test_parse_presets_by_label_and_ref():
         assert ModelSpec.parse(preset.ref) == preset
 
 
-def test_parse_local_folder(tmp_path, monkeypatch):
-    spec = ModelSpec.parse(str(tmp_path))
-    assert spec.source == "local" and spec.ref == str(tmp_path.resolve())
-    assert spec.name == tmp_path.name
+def test_parse_decides_path_or_hub_id_from_the_text_alone(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "mymodel").mkdir()
-    spec = ModelSpec.parse("mymodel")  # an existing relative folder wins over a Hub id
+    (tmp_path / "owner" / "name").mkdir(parents=True)
+    assert ModelSpec.parse("mymodel").source == "hub"  # an existing relative folder no longer wins
+    assert ModelSpec.parse("owner/name").source == "hub"
+    monkeypatch.setenv("PLAYGROUND_MODEL_DIRS", str(tmp_path))
+    spec = ModelSpec.parse("./mymodel")
     assert spec.source == "local" and spec.ref == str((tmp_path / "mymodel").resolve())
-    spec = ModelSpec.parse("./not-there")
-    assert spec.source == "local" and spec.ref == str(tmp_path / "not-there")
-
-
-def test_path_like_text_never_becomes_a_hub_id():
-    spec = ModelSpec.parse("../etc")
-    assert spec.source == "local"
-    assert spec.ref == str(Path("../etc").resolve())
+    assert spec.name == "mymodel"
 
 
 @pytest.mark.parametrize("text", ["a b", "x--y", "owner/x--y", "owner/na..me", "a/b/c", "-lead/x", "owner/",
@@ -250,8 +244,9 @@ def test_folder_without_config_is_refused(registry, gpt2_folder, tmp_path):
 
 
 def test_missing_folder_is_refused(registry, tmp_path):
-    with pytest.raises(ModelLoadError, match="does not exist"):
+    with pytest.raises(ModelLoadError, match="does not exist") as info:
         registry.get(ModelSpec("local", str(tmp_path / "nowhere")))
+    assert info.value.code == "folder_missing" and str(tmp_path) not in str(info.value)
 
 
 def _custom_folder(src: Path, dst: Path, auto_map: bool) -> Path:
@@ -399,5 +394,6 @@ def test_playground_dtype_env_is_respected_by_the_registry(monkeypatch, worker, 
     assert next(lm.model.parameters()).dtype == torch.bfloat16
     assert registry.loaded_keys()[0][1] == "bfloat16"
     monkeypatch.setenv("PLAYGROUND_DTYPE", "nonsense")
-    with pytest.raises(ValueError, match="Unknown dtype"):
+    with pytest.raises(ValueError, match="PLAYGROUND_DTYPE='nonsense' is not valid") as info:
         ModelRegistry(device="cpu", worker=worker).dtype
+    assert "bfloat16" in str(info.value)  # it lists what the variable accepts

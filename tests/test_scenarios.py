@@ -4,6 +4,7 @@ JSON extraction, prompt fitting) behave. Tiny models for mechanics; the bundled 
 from dataclasses import replace
 
 import pytest
+import retrieval_questions
 
 from playground.config import Limits
 from playground.generation import prepare_prompt
@@ -93,20 +94,8 @@ def test_bm25_prefers_documents_with_rare_matching_terms():
     assert bm.scores(["unknown"]) == [0.0, 0.0, 0.0]
 
 
-PARAPHRASES_EN = [
-    ("How many days does standard delivery take?", "How long does delivery take?"),
-    ("I would like to return a rug I bought, is that possible?", "What is your return policy?"),
-    ("Is it possible to cancel an order I placed?", "Can I change or cancel my order?"),
-    ("What payment options are there?", "Which payment methods do you accept?"),
-    ("Can I get a gift card for my sister?", "Do you sell gift cards?"),
-]
-PARAPHRASES_ZH = [
-    ("买的东西想退货，该怎么操作？", "怎么退货？"),
-    ("退款要几天才能到账？", "退款多久到账？"),
-    ("可以用支付宝付款吗？", "支持哪些付款方式？"),
-    ("在哪里查物流信息？", "怎么查看物流信息？"),
-    ("下单后能开发票吗？", "会开发票吗？"),
-]
+PARAPHRASES_EN = retrieval_questions.TEST_EN[:5]
+PARAPHRASES_ZH = retrieval_questions.TEST_ZH
 
 
 @pytest.mark.parametrize("lang,cases", [("en", PARAPHRASES_EN), ("zh", PARAPHRASES_ZH)])
@@ -129,16 +118,39 @@ def embed_retriever(worker):
     return retrieval.Retriever(worker=worker)
 
 
-@pytest.mark.parametrize("lang,cases", [("en", PARAPHRASES_EN + [
-    ("Can I send something back if I don't like it?", "What is your return policy?"),
-    ("my lamp came smashed", "My item arrived broken. What should I do?"),
-    ("do you deliver to Germany", "Do you ship abroad?")]), ("zh", PARAPHRASES_ZH)])
+@pytest.mark.parametrize("lang,cases", [("en", retrieval_questions.TEST_EN), ("zh", PARAPHRASES_ZH)])
 def test_embedding_retrieval_finds_the_faq_entry(embed_retriever, lang, cases):
     kb = retrieval.demo_kb(lang)
     for question, title in cases:
         hits = embed_retriever.search(question, kb, k=2)
         assert hits[0].method == ("hybrid" if lang == "zh" else "embeddings")
         assert hits[0].passage.title == title, (question, [h.passage.title for h in hits])
+
+
+def hits(retriever, questions, kb, method=None) -> tuple[int, int]:
+    """(hit@1, hit@3) of ``questions`` over ``kb``."""
+    h1 = h3 = 0
+    for question, title in questions:
+        titles = [h.passage.title for h in retriever.search(question, kb, k=3, method=method)]
+        h1 += titles[0] == title
+        h3 += title in titles
+    return h1, h3
+
+
+def test_bm25_quality_on_the_larger_question_set(monkeypatch):
+    """The numbers bench/retrieval.py measured for the kept variant (hand-written BM25, character bigrams):
+    a change that loses questions fails here."""
+    monkeypatch.setattr(retrieval, "embedder_folder", lambda: None)
+    r = retrieval.Retriever()
+    en, zh = retrieval_questions.EN, retrieval_questions.ZH
+    assert len(en) >= 15 + 8 and len(zh) >= 15 + 5
+    assert hits(r, en, retrieval.demo_kb("en")) >= (11, 16)
+    assert hits(r, zh, retrieval.demo_kb("zh")) >= (18, 22)
+
+
+def test_embedding_quality_on_the_larger_question_set(embed_retriever):
+    assert hits(embed_retriever, retrieval_questions.EN, retrieval.demo_kb("en")) >= (26, 27)
+    assert hits(embed_retriever, retrieval_questions.ZH, retrieval.demo_kb("zh")) >= (18, 22)
 
 
 def test_embeddings_are_unit_vectors(embed_retriever, worker):

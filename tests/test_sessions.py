@@ -73,9 +73,30 @@ def test_ownership_checks(store, tmp_path):
     assert store.is_private(path) and store.is_private(b.downloads / "y.zip") and not store.is_private(tmp_path)
 
 
+def test_one_folder_layout_and_one_privacy_check(tmp_path, monkeypatch):
+    from playground import sessions
+    from playground.models import _is_private
+
+    monkeypatch.setenv("PLAYGROUND_CACHE", str(tmp_path / "default-cache"))
+    store = SessionStore.from_env(tmp_path / "cache")
+    a, _ = store.attach("page-a")
+    a.model_run = "run12345678"
+    # The run folder the UI writes, the one models loads from and the one the layout function names agree.
+    assert store.run(a) == store.runs(a) / "run12345678" == sessions.run_dir(tmp_path / "cache", a.id, "run12345678")
+    for path in (store.run(a), a.downloads, tmp_path / "default-cache" / "sessions" / "x"):
+        assert sessions.is_private(path, tmp_path / "cache") and _is_private(path, tmp_path / "cache")
+    assert store.is_private(store.run(a)) and not sessions.is_private(tmp_path / "cache" / "models")
+    (tmp_path / "link").symlink_to(tmp_path / "cache" / "sessions")  # a symlink does not hide a session folder
+    assert sessions.is_private(tmp_path / "link" / a.id, tmp_path / "cache")
+    assert sessions.read_run_meta(store.run(a)) is None
+    store.folder(a, sessions.RUNS, "run12345678")
+    (store.run(a) / sessions.RUN_META).write_text('{"method": "lora"}', encoding="utf-8")
+    assert sessions.read_run_meta(store.run(a)) == {"method": "lora"}
+
+
 def test_ttl_from_env(tmp_path):
     assert SessionStore.from_env(tmp_path, {"PLAYGROUND_SESSION_TTL": "90"}).ttl == 90
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="PLAYGROUND_SESSION_TTL"):
         SessionStore.from_env(tmp_path, {"PLAYGROUND_SESSION_TTL": "soon"})
 
 

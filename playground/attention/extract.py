@@ -8,7 +8,6 @@ plain arrays. Call it on the compute worker thread (``engine.worker.call(extract
 from __future__ import annotations
 
 import inspect
-import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -17,33 +16,25 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from .. import settings as env_settings
+from ..errors import PlaygroundError
 from ..tokens import token_label
 
-DEFAULT_MAX_TOKENS = 256
+DEFAULT_MAX_TOKENS = env_settings.default("PLAYGROUND_MAX_ATTENTION_TOKENS")
 DECODER, ENCODER = "decoder", "encoder"
 
 
-class AttentionUnavailable(RuntimeError):
-    """The model returns no attention weights (or cannot be analysed); the message says why in plain words."""
+class AttentionUnavailable(PlaygroundError, RuntimeError):
+    """The model returns no attention weights (or cannot be analysed); coded, the message says why."""
 
 
 def max_attention_tokens(environ: dict[str, str] | None = None) -> int:
-    """Token cap for the attention views: ``PLAYGROUND_MAX_ATTENTION_TOKENS`` (default 256).
+    """Token cap for the attention views: ``PLAYGROUND_MAX_ATTENTION_TOKENS`` (default 256, range 2-4096).
 
     Weights grow with layers x heads x T^2 (30 x 9 x 256^2 float32 = 71 MB for the bundled model), so the cap keeps
     one extraction small enough to cache and draw.
     """
-    env = os.environ if environ is None else environ
-    raw = (env.get("PLAYGROUND_MAX_ATTENTION_TOKENS") or "").strip()
-    if not raw:
-        return DEFAULT_MAX_TOKENS
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"PLAYGROUND_MAX_ATTENTION_TOKENS={raw!r} is not a whole number.") from None
-    if not 2 <= value <= 4096:
-        raise ValueError(f"PLAYGROUND_MAX_ATTENTION_TOKENS must be between 2 and 4096, got {value}.")
-    return value
+    return env_settings.read("PLAYGROUND_MAX_ATTENTION_TOKENS", environ)
 
 
 @dataclass
@@ -158,22 +149,18 @@ def extract(lm, text: str, max_tokens: int | None = None) -> AttentionResult:
     loaded with sdpa/flash attention, or its architecture has no attention matrices).
     """
     if not (text or "").strip():
-        raise ValueError("The text is empty: type a sentence to look at.")
+        raise PlaygroundError("attention_text_empty")
     if getattr(lm, "attn_implementation", "eager") != "eager":
-        raise AttentionUnavailable(
-            f"{lm.spec.name} was loaded with '{lm.attn_implementation}' attention, which computes attention "
-            "without keeping the weights. Load it with eager attention to see them.")
+        raise AttentionUnavailable("attention_not_eager", name=lm.spec.name, impl=lm.attn_implementation)
     kind = model_kind(lm)
     ids, total = encode(lm, text, max_tokens)
     if not ids:
-        raise ValueError("The text produced no tokens.")
+        raise PlaygroundError("no_tokens")
     target = _target_position(lm, ids, kind)
     out = forward(lm, ids, attentions=True, last_only=kind == DECODER)
     attn = getattr(out, "attentions", None)
     if not attn or any(a is None for a in attn):
-        raise AttentionUnavailable(
-            f"{lm.spec.name} returned no attention weights (its architecture may not use attention matrices, "
-            "or its attention kernel does not expose them).")
+        raise AttentionUnavailable("attention_no_weights", name=lm.spec.name)
     weights = torch.stack([a[0] for a in attn]).float().cpu().numpy()  # [L, H, T, T]
     hidden = torch.stack([h[0] for h in out.hidden_states]).float().cpu()  # [L + 1, T, D]
     logits = out.logits[0].float().cpu()

@@ -11,6 +11,7 @@ from typing import Callable, Sequence
 
 import torch
 
+from ..errors import PlaygroundError
 from ..tokens import token_label
 from .extract import AttentionResult, forward
 
@@ -20,12 +21,12 @@ OUT_PROJ = re.compile(r"(?:self_attn\.o_proj|self_attn\.out_proj|attn\.c_proj|at
                       r"attention\.output\.dense|attention\.out_lin|attention\.dense|attention\.o_proj)$")
 
 
-class LensUnavailable(RuntimeError):
-    """The model's output head cannot be applied to intermediate layers; the message says why."""
+class LensUnavailable(PlaygroundError, RuntimeError):
+    """The model's output head cannot be applied to intermediate layers (coded; the message says why)."""
 
 
-class AblationUnavailable(RuntimeError):
-    """The attention output projections of this architecture were not found."""
+class AblationUnavailable(PlaygroundError, RuntimeError):
+    """The attention output projections of this architecture were not found (coded)."""
 
 
 def _final_norm(model) -> torch.nn.Module | None:
@@ -51,19 +52,17 @@ def find_lens(lm) -> Callable[[torch.Tensor, bool], torch.Tensor]:
     if getattr(lm, "is_encoder", False):
         head = getattr(model, "cls", None) or getattr(model, "lm_head", None)
         if head is None:
-            raise LensUnavailable(f"The logit lens does not know where {type(model).__name__} keeps its "
-                                  "masked-LM head, so it cannot read intermediate layers.")
+            raise LensUnavailable("lens_no_mlm_head", model=type(model).__name__)
         return lambda h, is_last: head(h)
     try:
         head = model.get_output_embeddings()
     except (AttributeError, NotImplementedError):
         head = None
     if head is None:
-        raise LensUnavailable(f"{type(model).__name__} has no output head the logit lens can reuse.")
+        raise LensUnavailable("lens_no_head", model=type(model).__name__)
     norm = _final_norm(model)
     if norm is None:
-        raise LensUnavailable(f"The final normalisation layer of {type(model).__name__} was not found, so the "
-                              "logit lens cannot read intermediate layers.")
+        raise LensUnavailable("lens_no_norm", model=type(model).__name__)
     return lambda h, is_last: head(h) if is_last else head(norm(h))
 
 
@@ -94,7 +93,7 @@ def logit_lens(lm, result: AttentionResult, positions: Sequence[int] | None = No
     t = result.n_tokens
     positions = tuple(sorted({int(p) for p in (positions if positions is not None else range(t)) if 0 <= p < t}))
     if not positions:
-        raise ValueError("Pick at least one token position for the logit lens.")
+        raise PlaygroundError("lens_no_positions")
     wanted = tuple(sorted(set(positions) | {result.target}))
     hidden = result.hidden[:, list(wanted)]  # [L + 1, P', D]
     n = hidden.shape[0]
@@ -107,8 +106,7 @@ def logit_lens(lm, result: AttentionResult, positions: Sequence[int] | None = No
     error = float((logits[-1, wanted.index(result.target)] - result.logits).abs().max())
     scale = float(result.logits.abs().max()) or 1.0
     if error > tolerance * max(1.0, scale):
-        raise LensUnavailable(f"The logit lens does not reproduce the output of {type(lm.model).__name__} "
-                              f"(difference {error:.3g}), so its layer-by-layer readings would be misleading.")
+        raise LensUnavailable("lens_mismatch", model=type(lm.model).__name__, error=f"{error:.3g}")
     keep = [wanted.index(p) for p in positions]
     probs = torch.softmax(logits[:, keep], dim=-1)  # [L + 1, P, V]
     top = torch.topk(probs, min(top_k, probs.shape[-1]), dim=-1)
@@ -133,8 +131,7 @@ def out_projections(model) -> list[torch.nn.Module]:
     found = [m for name, m in model.named_modules() if OUT_PROJ.search(name)]
     layers = getattr(model.config, "num_hidden_layers", None) or getattr(model.config, "n_layer", None)
     if not found or (layers is not None and len(found) != layers):
-        raise AblationUnavailable(f"The attention output layers of {type(model).__name__} were not found, so "
-                                  "heads cannot be switched off for this model.")
+        raise AblationUnavailable("ablation_unavailable", model=type(model).__name__)
     return found
 
 
@@ -172,11 +169,10 @@ def ablate(lm, result: AttentionResult, heads: Sequence[tuple[int, int]], positi
     heads = tuple(sorted({(int(l), int(h)) for l, h in heads}))
     for l, h in heads:
         if not (0 <= l < result.n_layers and 0 <= h < result.n_heads):
-            raise ValueError(f"There is no head {h} in layer {l} (this model has {result.n_layers} layers of "
-                             f"{result.n_heads} heads, counted from 0).")
+            raise PlaygroundError("no_such_head", head=h, layer=l, layers=result.n_layers, heads=result.n_heads)
     position = result.target if position is None else int(position)
     if not 0 <= position < result.n_tokens:
-        raise ValueError(f"There is no token {position}: the text has tokens 0-{result.n_tokens - 1}.")
+        raise PlaygroundError("no_such_token", position=position, last=result.n_tokens - 1)
     before = result.logits if position == result.target else _logits_at(lm, result, position)
     if not heads:
         after = before.clone()

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Sequence
+
+from ..errors import PlaygroundError
 
 MAX_FIELDS = 12
 
@@ -27,11 +29,11 @@ def parse_fields(text: str) -> list[str]:
 
 def check_fields(keys: Sequence[str]) -> None:
     if not keys:
-        raise ValueError("Name at least one key to extract, separated by commas.")
+        raise PlaygroundError("keys_none")
     if len(keys) > MAX_FIELDS:
-        raise ValueError(f"Use at most {MAX_FIELDS} keys (got {len(keys)}).")
+        raise PlaygroundError("keys_too_many", max=MAX_FIELDS, n=len(keys))
     if any(len(k) > 40 or '"' in k or "{" in k or "}" in k for k in keys):
-        raise ValueError("Keys must be short names (at most 40 characters, no quotes or braces).")
+        raise PlaygroundError("keys_bad")
 
 
 def skeleton(keys: Sequence[str], list_values: bool = False) -> str:

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from ..config import Limits
-from ..generation import PreparedPrompt, prepare_prompt
+from ..charsets import decode_bytes
+from ..errors import DataError, Msg, PlaygroundError
 from ..models import LoadedModel
+from ..prompts import PreparedPrompt, prepare_prompt
 from . import extract, retrieval, scoring
 from .spec import Scenario, fill_template
 
@@ -21,22 +23,25 @@ MAX_CSV_ROWS = 200
 MAX_CSV_BYTES = 2_000_000
 
 
-class InputError(ValueError):
-    """Bad user input; the message is shown as it is."""
+class InputError(PlaygroundError):
+    """Bad user input to a scenario (coded: ``text(lang)`` names the input in the user's language)."""
 
 
 class EmptyInput(InputError):
-    """A required input is empty (``item`` says which, so the UI can name it in the user's language)."""
+    """A required input is empty (``item`` says which; the message names its label in the user's language)."""
 
-    def __init__(self, message: str, item) -> None:
-        super().__init__(message)
+    def __init__(self, item) -> None:
+        super().__init__("input_empty", label=dict(item.label))
         self.item = item
+
+    def __reduce__(self):
+        return (EmptyInput, (self.item,))
 
 
 @dataclass(frozen=True)
 class Cleaned:
     values: dict[str, Any]
-    notes: tuple[str, ...]  # e.g. "The text was cut to 6,000 characters."
+    notes: tuple[str, ...]  # ``Msg`` notices, e.g. the text was cut to 6,000 characters (``note.text(lang)``)
 
 
 def clean_inputs(spec: Scenario, raw: Mapping[str, Any]) -> Cleaned:
@@ -45,25 +50,25 @@ def clean_inputs(spec: Scenario, raw: Mapping[str, Any]) -> Cleaned:
     notes: list[str] = []
     for item in spec.inputs:
         v = raw.get(item.name, item.default)
-        label = item.label["en"]
+        label = dict(item.label)
         if item.kind in ("textarea", "line"):
             v = "" if v is None else str(v).strip()
             if len(v) > item.limit:
-                notes.append(f"“{label}” had {len(v):,} characters; only the first {item.limit:,} are used.")
+                notes.append(Msg("note_input_cut", label=label, n=len(v), limit=item.limit))
                 v = v[: item.limit]
             if item.required and not v:
-                raise EmptyInput(f"“{label}” is empty: type something or pick an example.", item)
+                raise EmptyInput(item)
         elif item.kind == "number":
             try:
                 v = float(item.default if v in (None, "") else v)
             except (TypeError, ValueError):
-                raise InputError(f"“{label}” must be a number.") from None
+                raise InputError("input_not_number", label=label) from None
             if not math.isfinite(v):
-                raise InputError(f"“{label}” must be a number.")
+                raise InputError("input_not_number", label=label)
             v = int(round(min(max(v, item.minimum), item.maximum)))
         elif item.kind == "choice":
             if v not in item.choices:
-                raise InputError(f"“{label}”: pick one of {', '.join(item.choices)}.")
+                raise InputError("input_not_a_choice", label=label, choices=", ".join(item.choices))
         elif item.kind == "file":
             v = v or None
         values[item.name] = v
@@ -77,8 +82,8 @@ def check_kind_inputs(spec: Scenario, values: Mapping[str, Any]) -> None:
             scoring.check_labels(scoring.parse_labels(values.get("labels", "")))
         elif spec.kind == "extract":
             extract.check_fields(extract.parse_fields(values.get("fields", "")))
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
+    except PlaygroundError as exc:
+        raise InputError.from_error(exc) from None
 
 
 def template_values(spec: Scenario, values: Mapping[str, Any], computed: Mapping[str, str] | None = None) -> dict:
@@ -109,11 +114,11 @@ def build_prompt(lm: LoadedModel, limits: Limits, spec: Scenario, template: str,
     if window:  # the prompt plus what is generated (or scored) after it must fit the model's positions
         budget = min(budget, window - reserve)
     if budget < 16:
-        raise InputError(f"This model reads at most {window} tokens; lower “max new tokens”.")
+        raise InputError("window_too_small", window=window)
     for _ in range(4):
         filled = fill_template(template, template_values(spec, values, computed))
         if not filled.strip():
-            raise InputError("The template is empty: reset it or write one.")
+            raise InputError("template_empty")
         prepared = prepare_prompt(lm, limits, prompt=filled, chat=spec.chat, system=system if spec.chat else None)
         n = len(prepared.input_ids) + prepared.truncated
         if n <= budget:
@@ -128,10 +133,9 @@ def build_prompt(lm: LoadedModel, limits: Limits, spec: Scenario, template: str,
         if keep >= len(ids):
             break
         values[longest.name] = lm.tokenizer.decode(ids[:keep], skip_special_tokens=True)
-        notes.append(f"“{longest.label['en']}” was too long for the model's {limits.max_prompt_tokens:,}-token "
-                     f"window; it was cut to its first {keep:,} tokens.")
-    raise InputError(f"The prompt is longer than the {budget:,} tokens this model can take here, even after "
-                     "cutting the inputs; shorten the template or the inputs (or lower “max new tokens”).")
+        notes.append(Msg("note_input_tokens_cut", label=dict(longest.label), window=limits.max_prompt_tokens,
+                         keep=keep))
+    raise InputError("prompt_over_budget", budget=budget)
 
 
 
@@ -215,14 +219,14 @@ def load_kb(path: str | None, question: str) -> tuple[list[retrieval.Passage], l
     try:
         size = p.stat().st_size
         if size > retrieval.MAX_KB_BYTES:
-            raise InputError(f"The file {p.name} has {size:,} bytes; the limit is {retrieval.MAX_KB_BYTES:,}.")
+            raise InputError("file_too_big", name=p.name, size=size, limit=retrieval.MAX_KB_BYTES)
         data = p.read_bytes()
     except OSError as exc:
-        raise InputError(f"The file could not be read: {exc.strerror or exc}.") from None
+        raise InputError("file_unreadable", reason=exc.strerror or str(exc)) from None
     try:
         passages, notes = retrieval.parse_kb(data, p.name)
     except retrieval.KBError as exc:
-        raise InputError(str(exc)) from None
+        raise InputError.from_error(exc) from None
     return passages, notes, p.name
 
 
@@ -239,27 +243,22 @@ def read_csv_column(path: str, column: str) -> tuple[list[list[str]], list[str],
     try:
         data = p.read_bytes()
     except OSError as exc:
-        raise InputError(f"The CSV file could not be read: {exc.strerror or exc}.") from None
+        raise InputError("file_unreadable", reason=exc.strerror or str(exc)) from None
     if len(data) > MAX_CSV_BYTES:
-        raise InputError(f"The CSV file has {len(data):,} bytes; the limit is {MAX_CSV_BYTES:,}.")
-    if b"\x00" in data[:8192]:
-        raise InputError("The CSV file looks binary; upload a text .csv file.")
+        raise InputError("file_too_big", name=p.name, size=len(data), limit=MAX_CSV_BYTES)
     if not data.strip():
-        raise InputError("The CSV file is empty.")
+        raise InputError("kb_empty", name=p.name)
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError:
-            raise InputError("The CSV file is not UTF-8 text.") from None
+        text = decode_bytes(data, p.name)[0]  # the same charset detection as every upload
+    except DataError as exc:
+        raise InputError.from_error(exc) from None
     try:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:
-        raise InputError(f"The CSV file could not be parsed: {exc}.") from None
+        raise InputError("bad_csv", name=p.name, detail=str(exc)) from None
     rows = [r for r in rows if any(c.strip() for c in r)]
     if len(rows) < 2:
-        raise InputError("The CSV file needs a header row and at least one data row.")
+        raise InputError("csv_no_rows", name=p.name)
     header = [h.strip() for h in rows[0]]
     wanted = (column or "").strip()
     if wanted in header:
@@ -267,11 +266,11 @@ def read_csv_column(path: str, column: str) -> tuple[list[list[str]], list[str],
     elif len(header) == 1:
         index = 0
     else:
-        raise InputError(f"There is no column “{wanted}”. Columns: {', '.join(header)}.")
+        raise InputError("no_column", name=p.name, column=wanted, columns=", ".join(header))
     body = rows[1:]
     notes = []
     if len(body) > MAX_CSV_ROWS:
-        notes.append(f"Only the first {MAX_CSV_ROWS} of {len(body):,} rows are classified.")
+        notes.append(Msg("note_rows_cut", max=MAX_CSV_ROWS, n=len(body)))
         body = body[:MAX_CSV_ROWS]
     return body, header, index, notes
 

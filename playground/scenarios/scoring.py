@@ -13,12 +13,15 @@ from typing import Sequence
 
 import torch
 
-from ..generation import PreparedPrompt
+from ..distributions import sequence_logprobs
+from ..errors import PlaygroundError
+from ..prompts import PreparedPrompt
 from ..models import LoadedModel
 from ..worker import ComputeWorker
 
 MAX_LABELS = 12
 MAX_CANDIDATES = 8
+MAX_LABEL_CHARS = 60
 
 
 def model_window(lm: LoadedModel) -> int | None:
@@ -44,15 +47,10 @@ def _batched_logprobs(lm: LoadedModel, prompt_ids: list[int], conts: list[list[i
         ids[i, :len(s)] = torch.tensor(s)
         mask[i, :len(s)] = 1
     with torch.inference_mode():
-        logits = lm.model(input_ids=ids.to(lm.device), attention_mask=mask.to(lm.device)).logits.float()  # (B, T, V)
-        logp = torch.log_softmax(logits, dim=-1).cpu()
-    out = []
+        logits = lm.model(input_ids=ids.to(lm.device), attention_mask=mask.to(lm.device)).logits  # (B, T, V)
+        logp = sequence_logprobs(logits, ids).cpu()  # (B, T - 1): entry t - 1 is log p(token t)
     start = len(prompt_ids)
-    for i, c in enumerate(conts):
-        # token at position p is predicted by the logits at position p - 1
-        rows = logp[i, start - 1: start - 1 + len(c)]  # (len(c), V)
-        out.append(rows.gather(1, torch.tensor(c)[:, None])[:, 0].tolist())
-    return out
+    return [logp[i, start - 1: start - 1 + len(c)].tolist() for i, c in enumerate(conts)]
 
 
 def continuation_logprobs(lm: LoadedModel, worker: ComputeWorker, prompt_ids: Sequence[int],
@@ -62,7 +60,7 @@ def continuation_logprobs(lm: LoadedModel, worker: ComputeWorker, prompt_ids: Se
     ``add_eos`` appends the end-of-turn token, so a label must be the *whole* answer (not just its start).
     """
     if not prompt_ids:
-        raise ValueError("The prompt is empty.")
+        raise PlaygroundError("prompt_empty")
     tok = lm.tokenizer
     conts = []
     for text in continuations:
@@ -70,13 +68,13 @@ def continuation_logprobs(lm: LoadedModel, worker: ComputeWorker, prompt_ids: Se
         if add_eos and tok.eos_token_id is not None:
             ids = ids + [tok.eos_token_id]
         if not ids:
-            raise ValueError(f"The continuation {text!r} produced no tokens.")
+            raise PlaygroundError("continuation_no_tokens", text=text[:80])
         conts.append(ids)
     window = model_window(lm)
     if window:  # a continuation that would run past the model's positions is scored up to the window
         room = window - len(prompt_ids)
         if room < 1:
-            raise ValueError("The prompt fills the model's whole context window; shorten it.")
+            raise PlaygroundError("prompt_fills_window")
         conts = [c[:room] for c in conts]
     return worker.call(_batched_logprobs, lm, list(prompt_ids), conts)
 
@@ -103,11 +101,11 @@ def parse_labels(text: str) -> list[str]:
 
 def check_labels(labels: Sequence[str]) -> None:
     if len(labels) < 2:
-        raise ValueError("Give at least two labels, separated by commas (for example: positive, negative).")
+        raise PlaygroundError("labels_too_few")
     if len(labels) > MAX_LABELS:
-        raise ValueError(f"Use at most {MAX_LABELS} labels (got {len(labels)}).")
-    if any(len(label) > 60 for label in labels):
-        raise ValueError("Each label must be at most 60 characters.")
+        raise PlaygroundError("labels_too_many", max=MAX_LABELS, n=len(labels))
+    if any(len(label) > MAX_LABEL_CHARS for label in labels):
+        raise PlaygroundError("label_too_long", max=MAX_LABEL_CHARS)
 
 
 def classify(lm: LoadedModel, worker: ComputeWorker, prompt: PreparedPrompt, labels: Sequence[str]) -> list[LabelScore]:
@@ -150,7 +148,7 @@ def rank_answers(lm: LoadedModel, worker: ComputeWorker, prompt: PreparedPrompt,
     """Order candidate answers by the model's mean token log-probability given the prompt, best first."""
     items = [(c.strip(), (origins or [""] * len(candidates))[i]) for i, c in enumerate(candidates) if c.strip()]
     if not items:
-        raise ValueError("There are no candidate answers to rank.")
+        raise PlaygroundError("no_candidates")
     items = items[:MAX_CANDIDATES]
     sep = "" if prompt.used_template or prompt.text[-1:].isspace() else " "  # completion: "Assistant: <answer>"
     rows = continuation_logprobs(lm, worker, prompt.input_ids, [sep + c for c, _ in items])

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..config import GenerationSettings
+from ..errors import PlaygroundError
 
 LANGS = ("en", "zh")
 INPUT_KINDS = ("textarea", "line", "choice", "number", "file")
@@ -107,8 +108,8 @@ def fill_template(template: str, values: Mapping[str, Any]) -> str:
     """Replace ``{name}`` for every name in ``values``; raises ``ValueError`` for an unknown placeholder."""
     unknown = sorted({n for n in template_names(template) if n not in values})
     if unknown:
-        raise ValueError("The template uses unknown placeholder(s) " + ", ".join("{" + n + "}" for n in unknown)
-                         + "; available: " + ", ".join("{" + n + "}" for n in values) + ".")
+        raise PlaygroundError("template_unknown", names=", ".join("{" + n + "}" for n in unknown),
+                              available=", ".join("{" + n + "}" for n in values))
     return PLACEHOLDER_RE.sub(lambda m: str(values[m.group(1)]), template)
 
 

@@ -32,7 +32,8 @@ class TrainJob:
     stop: threading.Event = field(default_factory=threading.Event)
     progress: Progress = field(default_factory=Progress)
     result: TrainResult | None = None
-    error: str = ""
+    error: str = ""  # English text of ``failure``
+    failure: TrainingError | None = None  # why the run failed (coded: ``failure.text(lang)`` for the user)
     base_name: str = ""
     base_choice: str = ""  # what the picker said (to load the base again for comparisons)
     finished: threading.Event = field(default_factory=threading.Event)
@@ -87,18 +88,10 @@ class TrainingManager:
               on_finish: Callable[[TrainJob], None] | None = None) -> TrainJob:
         """Queue a job for ``owner`` (one per session); its result is saved in ``runs_dir / job.id``.
 
-        Raises ``Busy`` (line full) or ``TrainingError`` (a run already going on, too many steps) with a message."""
+        Raises ``Busy`` (line full) or ``TrainingError`` (a run already going on, too many steps), coded."""
         total = settings.total_steps(len(dataset.train))
-        if total > self.limits.max_steps:
-            raise TrainingError(f"That is {total} steps; this server allows at most {self.limits.max_steps} per run. "
-                                f"Use fewer steps or epochs.")
         with self._cond:
-            old = self._jobs.get(owner)
-            if old is not None and old.running:
-                raise TrainingError("A fine-tuning run is already going on in this session: stop it first.")
-            if len(self._waiting) >= self.limits.max_waiting and self._running >= self.limits.max_jobs:
-                raise Busy(f"The server is busy: {self._running} run(s) training and {len(self._waiting)} waiting. "
-                           f"Try again in a few minutes.")
+            self._check_start(owner, total)
             job = TrainJob(secrets.token_hex(6), owner, settings, total, base_name=base_name, base_choice=base_choice)
             self._jobs[owner] = job
             self._waiting.append(job)
@@ -106,6 +99,25 @@ class TrainingManager:
                                   args=(job, folder, dataset, Path(runs_dir) / job.id, prompts, on_finish))
         thread.start()
         return job
+
+    def running(self, owner: str) -> bool:
+        """True while ``owner`` has a job waiting or training."""
+        job = self.job(owner)
+        return job is not None and job.running
+
+    def check_start(self, owner: str, settings: TrainSettings, train_blocks: int) -> None:
+        """The checks ``start`` makes, without starting anything (for a form that validates before it asks for
+        more): the step cap, one run per session, and room in the waiting line. Raises coded errors."""
+        with self._cond:
+            self._check_start(owner, settings.total_steps(train_blocks))
+
+    def _check_start(self, owner: str, total: int) -> None:  # caller holds self._cond
+        self.limits.check_steps(total)
+        old = self._jobs.get(owner)
+        if old is not None and old.running:
+            raise TrainingError("already_running")
+        if len(self._waiting) >= self.limits.max_waiting and self._running >= self.limits.max_jobs:
+            raise Busy("busy", running=self._running, waiting=len(self._waiting))
 
     def stop(self, owner: str) -> bool:
         job = self.job(owner)
@@ -144,11 +156,12 @@ class TrainingManager:
             job.result = train(folder, dataset, job.settings, self.worker, job.stop, job.emit, out_dir=out_dir,
                                prompts=prompts, base_name=job.base_name, device=self.device, run_id=job.id)
         except TrainingError as exc:
-            job.error = str(exc)
+            job.failure, job.error = exc, str(exc)
             job.emit(PhaseEvent("failed", str(exc)))
         except Exception as exc:  # noqa: BLE001 - reported to the user in words, logged in full
             log.exception("Fine-tuning job %s failed", job.id)
-            job.error = f"Training failed: {type(exc).__name__}: {exc}"
+            job.failure = TrainingError("training_failed", kind=type(exc).__name__, detail=str(exc)[:300])
+            job.error = str(job.failure)
             job.emit(PhaseEvent("failed", job.error))
         finally:
             if acquired:

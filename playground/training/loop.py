@@ -75,7 +75,7 @@ def train(folder: str | Path, dataset: Dataset, settings: TrainSettings, worker:
             train_seconds += seconds
             tokens += n_tok
             if not math.isfinite(loss):
-                raise TrainingError("The loss became infinite or NaN: lower the learning rate and try again.")
+                raise TrainingError("loss_not_finite")
             callback(StepEvent(step, total, loss, lr, n_tok, seconds))
             if stop.is_set():
                 break

@@ -9,7 +9,8 @@ from typing import Sequence
 
 import torch
 
-
+from ..chat import render_chat
+from ..distributions import sequence_logprobs
 from .settings import DEFAULT_QV, QV_MODULES, TrainSettings
 
 log = logging.getLogger(__name__)
@@ -62,12 +63,9 @@ def collate(blocks: Sequence[Sequence[int]], pad_id: int, device: torch.device) 
 
 def prompt_ids(tokenizer, prompt: str, chat: bool) -> list[int]:
     """What the model reads for a sample prompt: the chat template for chat data, else the plain text."""
-    if chat and getattr(tokenizer, "chat_template", None):
-        text = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
-                                             add_generation_prompt=True)
-        return tokenizer(text, add_special_tokens=False)["input_ids"]
     if chat:
-        return tokenizer(f"User: {prompt}\nAssistant:", add_special_tokens=False)["input_ids"]
+        text, _ = render_chat(tokenizer, [{"role": "user", "content": prompt}], add_generation_prompt=True)
+        return tokenizer(text, add_special_tokens=False)["input_ids"]
     return tokenizer(prompt)["input_ids"]
 
 
@@ -93,14 +91,13 @@ def complete(model, tokenizer, prompts: Sequence[str], chat: bool, max_new_token
 
 
 def token_logprobs(model, ids: Sequence[int], device) -> list[float]:
-    """log p(ids[i] | ids[:i]) for i >= 1 (natural log), one forward pass. Worker thread only."""
+    """log p(ids[i] | ids[:i]) for i >= 1 (natural log), one forward pass; len(ids) - 1 values. Worker thread only."""
     was_training = model.training
     model.eval()
     try:
         with torch.inference_mode():
-            x = torch.tensor([list(ids)], device=device)
-            logits = model(input_ids=x).logits[0, :-1].float()
-            lp = torch.log_softmax(logits, dim=-1).gather(1, x[0, 1:, None])[:, 0]
+            x = torch.tensor(list(ids), device=device)
+            lp = sequence_logprobs(model(input_ids=x[None]).logits[0], x)  # (T - 1,)
     finally:
         model.train(was_training)
     return lp.cpu().tolist()

@@ -2,50 +2,27 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
-import time
 import zipfile
 from pathlib import Path
 
 import torch
 
-
-from .settings import META, TrainingError
+from ..models import load_tuned  # noqa: F401 (re-exported: a saved run loads like any model)
+from ..sessions import read_run_meta
+from .settings import TrainingError
 
 log = logging.getLogger(__name__)
 
 # ----------------------------------------------------------------------------------------------- saved runs
 
 def read_meta(run_dir: Path) -> dict:
-    try:
-        return json.loads((Path(run_dir) / META).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise TrainingError("This fine-tuned model is incomplete or was deleted.") from exc
-
-
-def load_tuned(run_dir: Path, spec, device, dtype, attn_implementation: str = "sdpa", task: str = "causal-lm"):
-    """A saved run as a plain ``LoadedModel``: the base weights with the LoRA adapter merged in (or the fully
-    fine-tuned weights). The base folder comes from the run's own ``meta.json``, written by the server."""
-    from ..models import ModelLoadError, load_folder
-
-    try:
-        meta = read_meta(run_dir)
-    except TrainingError as exc:
-        raise ModelLoadError(str(exc)) from None
-    started = time.perf_counter()
-    if meta["method"] == "full":
-        loaded = load_folder(Path(run_dir) / "model", spec, device, dtype, attn_implementation, task)
-    else:
-        from peft import PeftModel
-
-        loaded = load_folder(Path(meta["base_folder"]), spec, device, dtype, attn_implementation, task)
-        loaded.model = PeftModel.from_pretrained(loaded.model, Path(run_dir) / "adapter").merge_and_unload()
-        loaded.model.eval().requires_grad_(False)
-    loaded.load_seconds = time.perf_counter() - started
-    return loaded
+    meta = read_run_meta(run_dir)
+    if meta is None:
+        raise TrainingError("run_missing")
+    return meta
 
 
 def zip_run(run_dir: Path, target: Path, merged: bool = False, device: str = "cpu") -> Path:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from dataclasses import dataclass
-from typing import Any
 
-
-
+from .. import settings as env_settings
+from ..errors import PlaygroundError
+from ..fields import check_fields, setting
+from ..sessions import RUN_META
 
 log = logging.getLogger(__name__)
 
 METHODS = ("lora", "full")
 TARGET_PRESETS = ("attention-qv", "all-linear")
+PRECISIONS = ("auto", "fp32", "bf16")
 # Where the query/value projections live, per architecture (peft matches module-name suffixes).
 QV_MODULES = {
     "gpt2": ["c_attn"], "gpt_neox": ["query_key_value"], "gptj": ["q_proj", "v_proj"], "bloom": ["query_key_value"],
@@ -22,99 +23,85 @@ QV_MODULES = {
     "gpt_bigcode": ["c_attn"],
 }
 DEFAULT_QV = ["q_proj", "v_proj"]  # llama, mistral, qwen2, gemma, smollm, phi3 (qkv_proj handled below)
-META = "meta.json"
+META = RUN_META  # a saved run's metadata file (the layout lives in playground.sessions)
 
 
-class TrainingError(RuntimeError):
-    """A job could not run; the message says why in plain words."""
+class TrainingError(PlaygroundError, RuntimeError):
+    """A job could not run; ``code``/``params`` say why (``text(lang)`` in the user's language). Still a
+    ``RuntimeError`` for callers that catch it as one."""
 
 
 class Busy(TrainingError):
     """Every training slot is taken and the waiting line is full."""
 
 
+_LIMIT_VARS = {"max_jobs": "PLAYGROUND_MAX_TRAINING_JOBS", "max_waiting": "PLAYGROUND_MAX_TRAINING_QUEUE",
+               "max_steps": "PLAYGROUND_MAX_TRAIN_STEPS", "full_max_params": "PLAYGROUND_FULL_FT_MAX_PARAMS",
+               "merged_max_params": "PLAYGROUND_MERGED_MAX_PARAMS", "worker": "PLAYGROUND_TRAINING_WORKER"}
+
+
 @dataclass(frozen=True)
 class TrainLimits:
-    """Server-wide limits (``PLAYGROUND_*`` environment variables override)."""
+    """Server-wide limits; each field's ``PLAYGROUND_*`` variable (``_LIMIT_VARS``) overrides it."""
 
-    max_jobs: int = 1  # PLAYGROUND_MAX_TRAINING_JOBS: jobs training at once
-    max_waiting: int = 8  # PLAYGROUND_MAX_TRAINING_QUEUE: jobs waiting for a slot
-    max_steps: int = 400  # PLAYGROUND_MAX_TRAIN_STEPS
-    full_max_params: int = 200_000_000  # PLAYGROUND_FULL_FT_MAX_PARAMS: full fine-tuning only below this size
-    merged_max_params: int = 500_000_000  # PLAYGROUND_MERGED_MAX_PARAMS: merged-model download only below this
-    worker: str = "shared"  # PLAYGROUND_TRAINING_WORKER: shared | dedicated
+    max_jobs: int = env_settings.default("PLAYGROUND_MAX_TRAINING_JOBS")  # jobs training at once
+    max_waiting: int = env_settings.default("PLAYGROUND_MAX_TRAINING_QUEUE")  # jobs waiting for a slot
+    max_steps: int = env_settings.default("PLAYGROUND_MAX_TRAIN_STEPS")
+    full_max_params: int = env_settings.default("PLAYGROUND_FULL_FT_MAX_PARAMS")  # full fine-tuning below this
+    merged_max_params: int = env_settings.default("PLAYGROUND_MERGED_MAX_PARAMS")  # merged download below this
+    worker: str = env_settings.default("PLAYGROUND_TRAINING_WORKER")  # shared | dedicated
 
     def __post_init__(self) -> None:
-        if self.max_jobs < 1 or self.max_waiting < 0 or self.max_steps < 1:
-            raise ValueError("Training limits must be positive.")
-        if self.worker not in ("shared", "dedicated"):
-            raise ValueError("PLAYGROUND_TRAINING_WORKER must be 'shared' or 'dedicated'.")
+        for name, var in _LIMIT_VARS.items():
+            env_settings.variable(var).check(getattr(self, name), name)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "TrainLimits":
-        env = os.environ if environ is None else environ
-        names = {"PLAYGROUND_MAX_TRAINING_JOBS": "max_jobs", "PLAYGROUND_MAX_TRAINING_QUEUE": "max_waiting",
-                 "PLAYGROUND_MAX_TRAIN_STEPS": "max_steps", "PLAYGROUND_FULL_FT_MAX_PARAMS": "full_max_params",
-                 "PLAYGROUND_MERGED_MAX_PARAMS": "merged_max_params", "PLAYGROUND_TRAINING_WORKER": "worker"}
-        values: dict[str, Any] = {}
-        for key, name in names.items():
-            raw = env.get(key, "").strip()
-            if raw:
-                try:
-                    values[name] = raw if name == "worker" else int(float(raw))
-                except ValueError:
-                    raise ValueError(f"{key}={raw!r} is not a valid number.") from None
-        return cls(**values)
+        return cls(**env_settings.read_many(_LIMIT_VARS, environ))
+
+    def check_steps(self, total: int) -> None:
+        """Refuse a run of more steps than this server allows (the one place this is checked)."""
+        if total > self.max_steps:
+            raise TrainingError("too_many_steps", n=total, limit=self.max_steps)
 
 
 @dataclass(frozen=True)
 class TrainSettings:
     """What and how to train. Defaults make the bundled 135M model pick up the demo text's voice in ~2 minutes
-    on a 2-core CPU (LoRA r=8 on q/v, batch 4 x 128 tokens, ~2.2 s/step, 50 steps)."""
+    on a 2-core CPU (LoRA r=8 on q/v, batch 4 x 128 tokens, ~2.2 s/step, 50 steps).
 
-    method: str = "lora"
-    max_steps: int = 50
-    epochs: float = 0.0  # > 0: that many passes over the training blocks instead of max_steps
-    learning_rate: float = 0.0  # 0: 1e-3 for LoRA, 5e-5 for full fine-tuning
-    batch_size: int = 4
-    block_size: int = 128
-    warmup_steps: int = 5
-    lora_r: int = 8
-    lora_alpha: int = 16
-    lora_dropout: float = 0.05
-    lora_targets: str = "attention-qv"
-    eval_every: int = 10  # steps between validation-loss checks (0 = only before and after)
-    sample_every: int = 10  # steps between sample completions (0 = off)
-    sample_tokens: int = 32
-    compare_tokens: int = 48
-    val_fraction: float = 0.1
-    max_eval_blocks: int = 16
-    weight_decay: float = 0.0
-    max_grad_norm: float = 1.0
-    seed: int = 0
-    precision: str = "auto"  # auto | fp32 | bf16
+    Each field's range is the one its widget shows (``playground.fields.bounds``); the server also caps the
+    number of steps (``TrainLimits.max_steps``). Batch 1-16 and blocks of 32-512 tokens: beyond them one step
+    takes minutes on a 2-core CPU, and below 32 tokens a block holds less than a sentence.
+    """
+
+    method: str = setting("lora", choices=METHODS, help="LoRA trains small adapters; full changes every weight.")
+    max_steps: int = setting(50, min=1, max=2000, step=1, help="Optimisation steps (the server may cap it lower).")
+    epochs: float = setting(0.0, min=0.0, max=50.0, step=0.5,
+                            help="> 0: that many passes over the training blocks instead of the steps.")
+    learning_rate: float = setting(0.0, min=0.0, max=0.01, step=1e-5,
+                                   help="0 = 1e-3 for LoRA, 5e-5 for full fine-tuning.")
+    batch_size: int = setting(4, min=1, max=16, step=1, help="Blocks per step.")
+    block_size: int = setting(128, min=32, max=512, step=16, help="Tokens per training block.")
+    warmup_steps: int = setting(5, min=0, max=100, step=1, help="Steps over which the learning rate rises.")
+    lora_r: int = setting(8, min=1, max=64, step=1, help="Rank of the LoRA adapters.")
+    lora_alpha: int = setting(16, min=1, max=128, step=1, help="LoRA scaling (the update is scaled by alpha / r).")
+    lora_dropout: float = setting(0.05, min=0.0, max=0.5, step=0.01, help="Dropout on the LoRA path.")
+    lora_targets: str = setting("attention-qv", choices=TARGET_PRESETS, help="Which layers get adapters.")
+    eval_every: int = setting(10, min=0, max=100, step=1,
+                              help="Steps between validation-loss checks (0 = only before and after).")
+    sample_every: int = setting(10, min=0, max=100, step=1, help="Steps between sample completions (0 = off).")
+    sample_tokens: int = setting(32, min=1, max=256, step=1, help="Tokens per sample during training.")
+    compare_tokens: int = setting(48, min=1, max=256, step=1, help="Tokens per before/after completion.")
+    val_fraction: float = setting(0.1, min=0.05, max=0.45, step=0.05, help="Share of blocks held out for validation.")
+    max_eval_blocks: int = setting(16, min=1, max=128, step=1, help="Validation blocks scored at each check.")
+    weight_decay: float = setting(0.0, min=0.0, max=0.5, step=0.01, help="AdamW weight decay.")
+    max_grad_norm: float = setting(1.0, min=0.0, max=10.0, step=0.1, help="Gradient clipping (0 = off).")
+    seed: int = setting(0, min=0, max=2**31 - 1, step=1, help="Same seed + same data = the same run.")
+    precision: str = setting("auto", choices=PRECISIONS, help="auto: bf16 autocast on GPUs that support it.")
 
     def __post_init__(self) -> None:
-        checks = [
-            (self.method in METHODS, "The method must be LoRA or full fine-tuning."),
-            (1 <= self.max_steps <= 100_000, "Steps must be at least 1."),
-            (0 <= self.epochs <= 100, "Epochs must be between 0 and 100 (0 = use the number of steps)."),
-            (0 <= self.learning_rate <= 1, "The learning rate must be between 0 and 1 (e.g. 0.001)."),
-            (1 <= self.batch_size <= 64, "The batch size must be between 1 and 64."),
-            (16 <= self.block_size <= 2048, "The block size must be between 16 and 2048 tokens."),
-            (0 <= self.warmup_steps <= 10_000, "Warm-up steps must be 0 or more."),
-            (1 <= self.lora_r <= 256, "The LoRA rank must be between 1 and 256."),
-            (0 < self.lora_alpha <= 1024, "LoRA alpha must be between 1 and 1024."),
-            (0 <= self.lora_dropout < 1, "LoRA dropout must be between 0 and 1."),
-            (self.lora_targets in TARGET_PRESETS, "Unknown LoRA target preset."),
-            (self.eval_every >= 0 and self.sample_every >= 0, "Intervals must be 0 (off) or positive."),
-            (1 <= self.sample_tokens <= 256 and 1 <= self.compare_tokens <= 256, "Sample length must be 1-256."),
-            (0 < self.val_fraction < 0.5, "The validation share must be between 0 and 0.5."),
-            (self.precision in ("auto", "fp32", "bf16"), "Precision must be auto, fp32 or bf16."),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
+        check_fields(self)
 
     @property
     def lr(self) -> float:
