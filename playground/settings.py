@@ -123,6 +123,9 @@ VARIABLES: tuple[Variable, ...] = (
        "on the compute thread; `dedicated`: own thread", choices=("shared", "dedicated")),
     _V("PLAYGROUND_SESSION_TTL", "float", 3600.0, "seconds a session's fine-tuned model and files are kept",
        1, 30 * 86400, shown="3600"),
+    _V("PLAYGROUND_TEACHER_TOKEN", "str", None, "a secret; when set, `/?teacher=<token>` opens the teacher's view "
+       "(the room, the queue, a message to everyone, stopping a job); unset = the view does not exist",
+       shown="(none)", read_by="ui"),
     _V("GRADIO_SERVER_NAME", "str", "127.0.0.1", "where the app listens (read by the UI)", read_by="ui"),
     _V("GRADIO_SERVER_PORT", "int", 7860, "port the app listens on (read by the UI)", 1, 65535, shown="7860",
        read_by="ui"),

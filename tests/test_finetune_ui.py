@@ -120,11 +120,11 @@ def test_bad_files_get_their_message_and_nothing_is_written(clients, launched_ap
     ctx = launched_app[1]
     png = tmp_path / "notes.txt"
     png.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(500))
-    latin = tmp_path / "menu.txt"
-    latin.write_bytes(("Caf\u00e9 cr\u00e8me " * 40).encode("latin-1"))
+    ebcdic = tmp_path / "menu.txt"  # text in an encoding the playground names but does not guess (IBM EBCDIC)
+    ebcdic.write_bytes(("Fresh bread and tea every morning at the harbour. " * 20).encode("cp037"))
     blank = tmp_path / "blank.md"
     blank.write_text("  \n\n  ")
-    cases = [(png, "not a text file"), (latin, "could not be read as text"), (blank, "empty")]
+    cases = [(png, "not a text file"), (ebcdic, "cp037"), (blank, "empty")]
     for path, message in cases:
         with pytest.raises(AppError, match=message):
             call(c, "finetune", **train_args(str(llama_folder), files=[handle_file(str(path))], pasted=""))

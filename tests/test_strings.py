@@ -21,7 +21,7 @@ NOT_SHOWN = {"Blocks"}  # the browser tab's title: the product's name
 COMPONENTS = {"Markdown", "Button", "HTML", "Textbox", "Dropdown", "Radio", "Checkbox", "Slider", "Number", "Tab",
               "Accordion", "Plot", "Dataframe", "File", "Label", "JSON", "Code", "Chatbot", "Examples"}
 # Keys built at run time from a prefix (reasons, pattern names, per-scenario texts, form fields, core codes).
-DYNAMIC = ("reason_", "at_pat_", "at_fig_", "sc_s_", "sc_origin_", "field_", "help_", "fi_phase_", "fi_err_",
+DYNAMIC = ("reason_", "at_pat_", "at_fig_", "sc_s_", "sc_origin_", "field_", "help_", "fi_phase_",
            "fi_demo_", "lang_code", "at_view_", "at_help_", "sc_col_", "col_", "fi_col_", "tour_")
 
 

@@ -92,7 +92,7 @@ def test_teacher_sees_the_room_broadcasts_and_stops_a_runaway_job(teacher_app):
         assert not participant.is_visible("#tab-teacher-button")  # no teacher link: no tab
         intruder = browser.new_page(locale="en-US")
         intruder.goto(url + "?teacher=wrong-token")
-        intruder.wait_for_selector("#gen-run", timeout=60_000)
+        intruder.wait_for_selector("#tour-try-1", timeout=60_000)
         time.sleep(2)
         assert not intruder.is_visible("#tab-teacher-button")
 
@@ -100,7 +100,7 @@ def test_teacher_sees_the_room_broadcasts_and_stops_a_runaway_job(teacher_app):
         teacher.goto(url + f"?teacher={TOKEN}")
         teacher.wait_for_selector("#tab-teacher-button", state="visible", timeout=60_000)
         teacher.click("#tab-teacher-button")
-        teacher.wait_for_function("document.querySelector('#te-room').innerText.includes('pages connected')",
+        teacher.wait_for_function("document.querySelector('#te-room').innerText.includes('Pages connected')",
                                   timeout=30_000)
         teacher.fill("#te-message textarea", "Please open the Attention tab now.")
         teacher.click("#te-send")
@@ -110,7 +110,7 @@ def test_teacher_sees_the_room_broadcasts_and_stops_a_runaway_job(teacher_app):
         participant.wait_for_function("document.querySelector('#gen-output textarea').value.length > 10",
                                       timeout=120_000)
         teacher.click("#te-refresh")
-        teacher.wait_for_function("document.querySelector('#te-room').innerText.includes('1 generations running')",
+        teacher.wait_for_function("document.querySelector('#te-room').innerText.includes('generations running: 1')",
                                   timeout=30_000)
         teacher.click("#te-jobs input")
         teacher.click("ul[role=listbox] li >> nth=0")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 import gradio as gr
 
+from .. import settings
 from ..engine import Engine
 from .attention.layout import build_attention_tab
 from .context import UIContext
@@ -69,8 +68,8 @@ def build_app(engine: Engine | None = None) -> tuple[gr.Blocks, UIContext]:
 def launch_kwargs(ctx: UIContext) -> dict:
     """Arguments for ``demo.launch``: safe defaults for a shared workshop machine or a Space."""
     return dict(
-        server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
-        server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+        server_name=settings.read("GRADIO_SERVER_NAME"),
+        server_port=settings.read("GRADIO_SERVER_PORT"),
         max_file_size=ctx.engine.limits.max_file_size,
         enable_monitoring=False,
         run_history=False,

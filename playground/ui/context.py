@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import weakref
 from dataclasses import dataclass, field
 
 import gradio as gr
 
+from .. import settings
 from ..classroom import Broadcast, Presence
 from ..engine import Engine
-from ..models import ModelLoadError, ModelSpec, default_spec, presets
+from ..models import ModelLoadError, ModelSpec, default_spec, local_model_choices, presets
 from .forms import Form
 from .links import Links
 from .strings import UIError, error_text, make_i18n
@@ -31,7 +31,7 @@ class UIContext:
     links: "Links | None" = None  # what a shared link may set, declared by each tab (see links.py)
     presence: Presence = field(default_factory=Presence)  # pages connected (counted, never identified)
     broadcast: Broadcast = field(default_factory=Broadcast)  # the teacher's message to every page
-    teacher_token: str | None = field(default_factory=lambda: os.environ.get("PLAYGROUND_TEACHER_TOKEN") or None)
+    teacher_token: str | None = field(default_factory=lambda: settings.read("PLAYGROUND_TEACHER_TOKEN") or None)
     teachers: set[str] = field(default_factory=set)  # session hashes that opened the teacher link
 
     def inputs(self, **parts: "gr.components.Component | Form | dict") -> dict:
@@ -107,7 +107,8 @@ def parse_spec(text: str) -> ModelSpec:
 
 
 def preset_choices() -> list[str]:
-    return [p.label for p in presets()]
+    """The picker's fixed choices: presets, then the model folders the operator allows (by name, never a path)."""
+    return [p.label for p in presets()] + [spec.label for spec in local_model_choices()]
 
 
 def current_request(request: gr.Request | None = None) -> gr.Request | None:

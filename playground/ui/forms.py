@@ -21,6 +21,7 @@ from typing import Any, Mapping, Sequence
 
 import gradio as gr
 
+from ..fields import bounds as field_bounds
 from .strings import TABLES
 
 WIDGETS = ("slider", "checkbox", "number", "radio", "dropdown", "text", "lines", "seed")
@@ -64,25 +65,14 @@ class Field:
         return key if key in TABLES["en"] else None
 
 
-_INTERIM = {  # TODO(merge core8): removed once the dataclasses declare their bounds
-    "max_new_tokens": (1, 2048, 1), "temperature": (0.05, 3.0, 0.05), "top_k": (0, 500, 1), "top_p": (0.05, 1.0, 0.01),
-    "min_p": (0.0, 0.5, 0.01), "repetition_penalty": (1.0, 2.0, 0.05), "no_repeat_ngram_size": (0, 6, 1),
-    "num_beams": (1, 8, 1), "max_time": (1, 600, 1), "max_steps": (1, 2000, 1), "epochs": (0, 100, 1),
-    "learning_rate": (0, 1, None), "batch_size": (1, 16, 1), "block_size": (32, 512, 16), "warmup_steps": (0, 50, 1),
-    "seed": (0, 2**32 - 1, 1), "lora_r": (1, 64, 1), "lora_alpha": (1, 128, 1), "lora_dropout": (0, 0.5, 0.01),
-    "eval_every": (1, 100, 1), "sample_every": (0, 100, 1)}
-
-
 def bounds(target: type, name: str) -> dict[str, Any]:
-    """min / max / step / choices declared on a dataclass field's metadata (empty when none)."""
-    for f in dataclasses.fields(target):
-        if f.name == name:
-            found = {k: f.metadata[k] for k in ("min", "max", "step", "choices") if k in f.metadata}
-            if not found and name in _INTERIM:
-                lo, hi, step = _INTERIM[name]
-                found = {"min": lo, "max": hi, **({"step": step} if step else {})}
-            return found
-    raise KeyError(f"{target.__name__} has no field {name!r}")
+    """min / max / step / choices the dataclass declares for a field (``playground.fields``); empty when none."""
+    try:
+        b = field_bounds(target, name)
+    except KeyError:
+        return {}
+    found = {"min": b.min, "max": b.max, "step": b.step, "choices": tuple(b.choices)}
+    return {k: v for k, v in found.items() if v not in (None, ())}
 
 
 def _convert(kind: Any, value: Any, name: str) -> Any:

@@ -6,7 +6,7 @@ import html
 from typing import Iterable, Sequence
 
 from ..generation import TokenEvent
-from ..tokens import TokenInfo
+from ..tokens import TokenInfo, visible
 
 STYLE = """<style>
 .pg-tokens{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:14px;line-height:2.1;white-space:pre-wrap;
@@ -33,14 +33,10 @@ def prob_color(p: float) -> str:
     return f"hsl({int(120 * p)}, 75%, 82%)"
 
 
-def _visible(text: str) -> str:
-    return text.replace("\n", "⏎\n").replace("\t", "⇥")
-
-
 def span(text: str, background: str, tip: str) -> str:
     """One token as a coloured span whose hover box shows ``tip`` (the one way every view draws a token)."""
     return (f'<span class="pg-tok" style="background:{background}" data-tip="{html.escape(tip, quote=True)}">'
-            f"{html.escape(_visible(text))}</span>")
+            f"{html.escape(visible(text, inline=False))}</span>")
 
 
 def scale_html(legend: str) -> str:
@@ -69,7 +65,7 @@ def tokens_html(events: Sequence[TokenEvent], legend: str = "", empty: str = "",
 def chips_html(tokens: Iterable[TokenInfo], summary: str = "") -> str:
     """The tokenizer view: each token as a chip with its id."""
     chips = "".join(
-        f'<span class="pg-chip{" special" if t.special else ""}">{html.escape(_visible(t.label)) or "∅"}'
+        f'<span class="pg-chip{" special" if t.special else ""}">{html.escape(visible(t.label, inline=False)) or "∅"}'
         f"<small>{t.token_id}</small></span>" for t in tokens)
     return STYLE + f'<div class="pg-legend">{html.escape(summary)}</div><div>{chips}</div>'
 

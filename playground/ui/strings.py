@@ -8,6 +8,8 @@ core error codes (``playground.errors``) join the same table, so a coded error r
 
 from __future__ import annotations
 
+from ..errors import PlaygroundError, text_of
+
 
 EN: dict[str, str] = {
     "lang_code": "en",  # the hidden input that tells handlers which language the page shows
@@ -127,9 +129,8 @@ class UIError(ValueError):
 
 def error_text(exc: BaseException, lang: str) -> str:
     """A core or form error in ``lang``: by its code when it has one, else its own (English) message."""
-    render = getattr(exc, "text", None)
-    if callable(render):
-        return render(lang)
+    if isinstance(exc, PlaygroundError):
+        return text_of(exc, lang)
     code, params = getattr(exc, "code", None), dict(getattr(exc, "params", None) or {})
     if code and code in EN:
         if "field" in params and f"field_{params['field']}" in EN:

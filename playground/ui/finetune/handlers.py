@@ -116,26 +116,14 @@ def prepare(ctx: UIContext, v: Values):
         if n > limits.full_max_params:
             raise UIError("fi_full_too_big", limit=limits.full_max_params // 10**6, n=n // 10**6)
     dataset = data_mod.build_dataset(docs, lm.tokenizer, settings.block_size, settings.val_fraction, settings.seed)
-    check_steps(ctx, settings.total_steps(len(dataset.train)))
     return lm, dataset, settings
 
 
-def check_steps(ctx: UIContext, total: int) -> None:  # TODO(merge core8): one home in the training manager
-    if total > ctx.engine.training.limits.max_steps:
-        raise UIError("fi_bad_setting", error=f"{total} > {ctx.engine.training.limits.max_steps}")
-
-
-def check_idle(ctx: UIContext, session_id: str) -> None:  # TODO(merge core8): one home in the training manager
-    job = ctx.engine.training.job(session_id)
-    if job is not None and job.running:
-        raise UIError("fi_already")
-
-
 def check_start(ctx: UIContext, v: Values) -> None:
-    prepare(ctx, v)
+    """Everything a run needs, checked without starting it: settings, data, model, step cap, one run per session."""
+    _, dataset, settings = prepare(ctx, v)
     session = current_session(ctx, v)
-    if session is not None:
-        check_idle(ctx, session.id)
+    ctx.engine.training.check_start(session.id if session else "", settings, len(dataset.train))
 
 
 def preview_view(ctx: UIContext, v: Values):
@@ -164,7 +152,7 @@ def _finished(ctx: UIContext, session: Session, job: TrainJob) -> None:
     if result is not None and result.folder:
         session.model_run = job.id
         session.model_label = f"{job.base_name} + {'LoRA' if result.method == LORA else 'full FT'} ×{result.steps}"
-        runs = session.folder / "runs"
+        runs = ctx.engine.sessions.runs(session)
         for old in runs.iterdir() if runs.is_dir() else ():
             if old.name != job.id:
                 shutil.rmtree(old, ignore_errors=True)
@@ -177,7 +165,7 @@ def start(ctx: UIContext, v: Values) -> TrainJob:
     lm, dataset, settings = prepare(ctx, v)
     prompt_list = [line.strip() for line in (v.prompts or "").splitlines() if line.strip()][:4]
     manager = ctx.engine.training
-    check_idle(ctx, session.id)
+    manager.check_start(session.id, settings, len(dataset.train))
     ctx.engine.sessions.set_busy(session, True)
     try:
         job = manager.start(session.id, lm.folder, dataset, settings, session.folder / "runs", prompt_list,
@@ -258,7 +246,7 @@ def download(ctx: UIContext, v: Values, merged: bool) -> str:
     from ...finetune import read_meta, zip_run
 
     session = check_has_model(ctx, v)
-    run_dir = session.folder / "runs" / str(session.model_run)  # TODO(merge core8): sessions.run_dir
+    run_dir = ctx.engine.sessions.run(session)
     meta = read_meta(run_dir)
     if merged:
         n = meta["result"]["total_params"]

@@ -108,7 +108,8 @@ def job_view(ctx: UIContext, job: TrainJob | None, session: Session, lang: str, 
         k = ctx.engine.training.position(job)
         status = t("fi_waiting", lang, k=k) if k else status
     if phase == "failed":
-        status += " — " + t("fi_failed", lang, error=job.error or p.detail)
+        reason = job.failure.text(lang) if job.failure is not None else (job.error or p.detail)
+        status += " — " + t("fi_failed", lang, error=reason)
     if job.stop.is_set() and job.running:
         status += " — " + t("fi_stopping", lang)
     if p.overfitting:

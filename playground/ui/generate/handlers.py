@@ -8,6 +8,7 @@ from typing import Any, Iterator
 import gradio as gr
 
 from ...config import GenerationSettings
+from ...errors import text_in
 from ...generation import GenerationDone, TokenEvent, next_token_view, prepare_prompt, stream
 from ...plots import next_token_figure
 from ...tokens import describe_ids
@@ -82,7 +83,7 @@ def run_generation(ctx: UIContext, v: Values) -> Iterator[tuple]:
     lm = load_or_error(ctx, v.model, v.lang)
     prepared = _prepare(ctx, lm, v)
     for warning in prepared.warnings:
-        gr.Warning(warning)
+        gr.Warning(text_in(warning, v.lang))
     chat = v.mode == CHAT
     prompt = v.prompt or ""
     base = history_messages(v.history) + ([{"role": "user", "content": prompt}] if chat else [])

@@ -15,6 +15,7 @@ from typing import Any, Iterator
 import gradio as gr
 
 from ...config import GenerationSettings
+from ...errors import text_in
 from ...generation import GenerationDone, PreparedPrompt, stream
 from ...scenarios import extract, registry, runner, scoring
 from ...scenarios.retrieval import Retriever
@@ -78,6 +79,10 @@ def validate_run(ctx: UIContext, v: Values):
 # ----------------------------------------------------------------------------------------------- running
 
 class _Out(dict):
+    """The run's outputs by name (``OUTPUTS``), plus the reader's language for the notes."""
+
+    lang = "en"
+
     def tuple(self) -> tuple:
         return tuple(self.get(k, gr.skip()) for k in OUTPUTS)
 
@@ -134,8 +139,9 @@ def run_scenario(ctx: UIContext, retriever: Retriever, v: Values) -> Iterator[tu
     if missing:
         gr.Warning(v.t("sc_template_unused", names=", ".join(missing)))
     hidden = gr.update(value=None, visible=False)  # the batch outputs appear only after a batch run
-    out = _Out(notes="\n".join(f"- {x}" for x in notes), text="", code="", json=None, label=None, details="",
+    out = _Out(notes=notes_md(notes, v.lang), text="", code="", json=None, label=None, details="",
                batch_df=hidden, batch_file=hidden, prompt="", stats=v.t("sc_running"))
+    out.lang = v.lang
     yield out.tuple()
     stop = ctx.new_stop(v.request)
     try:
@@ -150,8 +156,13 @@ def run_scenario(ctx: UIContext, retriever: Retriever, v: Values) -> Iterator[tu
         ctx.release_stop(v.request, stop)
 
 
-def _set_notes(out: _Out, notes: list[str]) -> None:
-    out["notes"] = "\n".join(f"- {x}" for x in notes)
+def notes_md(notes: list, lang: str) -> str:
+    """Notes (core ``Msg`` notices or UI texts) as a list, each in the reader's language."""
+    return "\n".join(f"- {text_in(x, lang)}" for x in notes)
+
+
+def _set_notes(out: _Out, notes: list) -> None:
+    out["notes"] = notes_md(notes, out.lang)
 
 
 def _prompt(ctx, lm, spec, template, system, values, computed=None, reserve=0, notes=None, out=None):

@@ -39,13 +39,17 @@ def room_md(ctx: UIContext, v: Values) -> str:
 
 def queue_table(ctx: UIContext, v: Values) -> dict:
     """One row per line of gradio's queue: how many wait, the longest wait, how many run. No content."""
-    rows = []
+    lines: dict[str, list] = {}
     queue = getattr(ctx.demo, "_queue", None)
     now = time.monotonic()
-    for line, events in sorted((getattr(queue, "event_queue_per_concurrency_id", None) or {}).items()):
+    for line, events in (getattr(queue, "event_queue_per_concurrency_id", None) or {}).items():
+        name = str(line) if not str(line).isdigit() else v.t("te_line_other")  # unnamed lines: one row
         waiting = list(events.queue)
-        oldest = max((now - e.enqueue_time for e in waiting), default=0.0)
-        rows.append([str(line), len(waiting), round(oldest, 1), events.current_concurrency])
+        row = lines.setdefault(name, [name, 0, 0.0, 0])
+        row[1] += len(waiting)
+        row[2] = round(max([row[2]] + [now - e.enqueue_time for e in waiting]), 1)
+        row[3] += events.current_concurrency
+    rows = sorted(lines.values())
     headers = [v.t(k) for k in ("te_col_line", "te_col_waiting", "te_col_oldest", "te_col_running")]
     return {"headers": headers, "data": rows}
 
@@ -69,12 +73,12 @@ def stop_job(ctx: UIContext, v: Values) -> str:
         for sid, event in list(ctx.stops.items()):
             if tag(sid) == wanted:
                 event.set()
-                return v.t("te_stopped", job=v.job)
+                return v.t("te_stopped", job=v.t("te_job_gen", tag=wanted))
     if kind == "train" and ctx.engine._training is not None:
         for job in ctx.engine.training.jobs():
             if tag(job.owner) == wanted and job.running:
                 ctx.engine.training.stop(job.owner)
-                return v.t("te_stopped", job=v.job)
+                return v.t("te_stopped", job=wanted)
     raise UIError("te_no_job")
 
 

@@ -4,13 +4,13 @@ EN: dict[str, str] = {
     "te_tab": "🧑‍🏫 Teacher",
     "te_intro": "### Teacher's view\nOnly pages opened with this server's teacher link see this tab. It shows how "
                 "busy the machine is — never what participants typed.",
-    "te_room": "#### The room\n**{people}** pages connected · **{running}** generations running · "
-               "**{training}** fine-tuning runs ({waiting} waiting)",
+    "te_room": "#### The room\nPages connected: **{people}** · generations running: **{running}** · "
+               "fine-tuning runs: **{training}** ({waiting} waiting)",
     "te_machine": "#### The machine\nLoad {load:.1f} on {cores} cores · memory {used:.1f} of {total:.1f} GB · "
                   "this server {rss:.1f} GB",
     "te_queue_md": "#### Waiting in line",
-    "te_queue_empty": "Nobody is waiting.",
     "te_col_line": "line",
+    "te_line_other": "other",
     "te_col_waiting": "waiting",
     "te_col_oldest": "longest wait (s)",
     "te_col_running": "running",
@@ -38,8 +38,8 @@ ZH: dict[str, str] = {
                "（{waiting} 个在排队）",
     "te_machine": "#### 机器\n负载 {load:.1f}（共 {cores} 核）· 内存已用 {used:.1f} / {total:.1f} GB · 本服务 {rss:.1f} GB",
     "te_queue_md": "#### 排队情况",
-    "te_queue_empty": "没有人在排队。",
     "te_col_line": "队列",
+    "te_line_other": "其他",
     "te_col_waiting": "等待数",
     "te_col_oldest": "最长等待（秒）",
     "te_col_running": "运行中",
