@@ -204,6 +204,12 @@ EN: dict[str, str] = {
     "no_such_head": "There is no head {head} in layer {layer} (this model has {layers} layers of {heads} heads, "
                     "counted from 0).",
     "no_such_token": "There is no token {position}: the text has tokens 0-{last}.",
+    # ------------------------------------------------------------------ the generation lab
+    "lab_bad_position": "There is no token {position} to branch from (this text has {n} tokens).",
+    "lab_no_branch": "Branch {id} no longer exists: generate again to start a new tree.",
+    "lab_not_alternative": "That token was not among the alternatives at position {position}.",
+    "lab_samples_range": "Ask for between 1 and {max} samples (not {n}).",
+    "empty_text": "The text is empty.",
 }
 
 ZH: dict[str, str] = {
@@ -372,6 +378,12 @@ ZH: dict[str, str] = {
     "ablation_unavailable": "找不到 {model} 的注意力输出层，因此无法为这个模型关闭注意力头。",
     "no_such_head": "第 {layer} 层没有第 {head} 个头（这个模型有 {layers} 层，每层 {heads} 个头，从 0 开始计数）。",
     "no_such_token": "没有第 {position} 个词元：这段文本的词元编号为 0-{last}。",
+    # ------------------------------------------------------------------ 生成实验室
+    "lab_bad_position": "没有第 {position} 个词元可以分叉（这段文字共有 {n} 个词元）。",
+    "lab_no_branch": "分支 {id} 已经不存在了：请重新生成，开始一棵新树。",
+    "lab_not_alternative": "这个词元不在第 {position} 个位置的候选之中。",
+    "lab_samples_range": "请选择 1 到 {max} 个样本（而不是 {n} 个）。",
+    "empty_text": "文字是空的。",
 }
 
 MESSAGES: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}

@@ -32,3 +32,18 @@ def next_token_figure(view: NextTokenView, title: str = "", labels: tuple[str, s
     fig.update_yaxes(tickfont=dict(family="monospace"))
     fig.update_xaxes(gridcolor="#eee")
     return fig
+
+
+def counts_figure(items, title: str = "", x_label: str = ""):
+    """Horizontal bars of (label, count) pairs, largest on top (e.g. the first token drawn in N samples)."""
+    import plotly.graph_objects as go
+
+    items = list(items)[:15][::-1]
+    names = [_show(label) or "∅" for label, _ in items]
+    fig = go.Figure(go.Bar(y=names, x=[c for _, c in items], orientation="h", marker_color="#4c78a8",
+                           hovertemplate="%{y}: %{x}<extra></extra>"))
+    fig.update_layout(height=max(220, 28 * len(items) + 80), margin=dict(l=10, r=10, t=40, b=30),
+                      title=dict(text=title, font=dict(size=13)), plot_bgcolor="white",
+                      xaxis=dict(title=x_label, dtick=1, rangemode="tozero", gridcolor="#eee"))
+    fig.update_yaxes(tickfont=dict(family="monospace"))
+    return fig

@@ -141,7 +141,7 @@ def test_attention_tab_in_the_browser(launched_app):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
-        page.goto(url)
+        page.goto(url + "?tab=generate")  # the tour opens first; a link opens Generate
         page.wait_for_selector("#gen-run", timeout=60_000)
         page.get_by_role("tab", name="Attention").click()
         page.get_by_text("The capital of France is Paris. The capital of Germany is").click()  # an example

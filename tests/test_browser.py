@@ -32,7 +32,7 @@ def browser():
 def test_generate_in_the_browser(browser, launched_app):
     url, _ = launched_app
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
-    page.goto(url)
+    page.goto(url + "?tab=generate")  # the tour opens first; a link opens Generate
     page.wait_for_selector("#gen-run", timeout=60_000)
     page.fill("#gen-prompt textarea", "Write one sentence about the sea.")
     page.click("#gen-run")
@@ -56,7 +56,7 @@ def test_generate_in_the_browser(browser, launched_app):
 def test_chinese_browser_gets_chinese_labels(browser, launched_app):
     url, _ = launched_app
     page = browser.new_page(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
-    page.goto(url)
+    page.goto(url + "?tab=generate")
     page.wait_for_selector("#gen-run", timeout=60_000)
     page.wait_for_function("document.querySelector('#gen-run').innerText.includes('生成')", timeout=30_000)
     page.fill("#gen-prompt textarea", "")
@@ -72,7 +72,7 @@ def test_one_language_switch_moves_labels_and_messages_together(browser, launche
     (messages no longer follow the browser's Accept-Language), and switching back restores both."""
     url, _ = launched_app
     page = browser.new_page(locale="en-US", extra_http_headers={"Accept-Language": "en-US,en;q=0.9"})
-    page.goto(url)
+    page.goto(url + "?tab=generate")
     page.wait_for_selector("#gen-run", timeout=60_000)
     page.wait_for_function("document.querySelector('#lang-switch').innerText.includes('中文')", timeout=30_000)
     page.click("#lang-switch")

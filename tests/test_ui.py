@@ -187,4 +187,4 @@ def test_readme_documents_every_endpoint_and_parameter():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     documented = readme.split(MARKERS[0], 1)[1].split(MARKERS[1], 1)[0].strip()
     assert documented == api_markdown(build_app(Engine.from_env())[0]), \
-        "README API table is out of date: run `python -m playground.ui.api_docs` and paste it between the markers"
+        "README API table is out of date: run `python -m playground.ui.api_docs --write README.md`"

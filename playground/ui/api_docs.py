@@ -19,7 +19,21 @@ def api_markdown(demo) -> str:
     return "\n".join(rows)
 
 
-if __name__ == "__main__":
+def update_readme(readme: str, table: str) -> str:
+    start, end = readme.index(MARKERS[0]) + len(MARKERS[0]), readme.index(MARKERS[1])
+    return readme[:start] + "\n" + table + "\n" + readme[end:]
+
+
+if __name__ == "__main__":  # python -m playground.ui.api_docs [--write README.md]
+    import sys
+
     from . import build_app
 
-    print(api_markdown(build_app()[0]))
+    table = api_markdown(build_app()[0])
+    if sys.argv[1:2] == ["--write"]:
+        with open(sys.argv[2], encoding="utf-8") as f:
+            text = update_readme(f.read(), table)
+        with open(sys.argv[2], "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        print(table)

@@ -50,6 +50,10 @@ class UIContext:
     def parse_spec(text: str) -> ModelSpec:
         return parse_spec(text)
 
+    def extra_tokenizers(self) -> list:
+        """Tokenizers worth comparing besides the picked model's (e.g. a Chinese-capable offline pack)."""
+        return []
+
     def preload(self) -> None:
         """Load the default model in the background so the first visitor does not wait (errors become a banner)."""
 

@@ -66,9 +66,10 @@ def resolve_lang(request: gr.Request | None) -> str:
 class Values(Mapping[str, Any]):
     """The named input values of one event, plus its language and request."""
 
-    def __init__(self, values: Mapping[str, Any], request: gr.Request | None = None) -> None:
+    def __init__(self, values: Mapping[str, Any], request: gr.Request | None = None, event: Any = None) -> None:
         self._values = dict(values)
         self.request = request
+        self.event = event  # gradio's SelectData for selection events (``wire(..., selection=True)``)
         self.lang = resolve_lang(request)
 
     def __getattr__(self, name: str) -> Any:
@@ -104,44 +105,46 @@ def as_gr_error(exc: BaseException, lang: str) -> gr.Error:
     return gr.Error(t("failed", lang, error=f"{type(exc).__name__}: {exc}"))
 
 
-def handler(fn: Callable[[Values], Any], gpu: bool = False) -> Callable:
+def handler(fn: Callable[[Values], Any], gpu: bool = False, selection: bool = False) -> Callable:
     """A gradio function for ``fn(v: Values)``: named inputs arrive as keyword arguments (``inputs_kwargs``).
 
     Keeps ``fn``'s kind (plain, generator, async, async generator) so gradio streams what streams.
-    ``gpu=True`` attaches the GPU for the call on a ZeroGPU Space (a no-op elsewhere).
+    ``gpu=True`` attaches the GPU for the call on a ZeroGPU Space (a no-op elsewhere). ``selection=True``: the
+    event is a ``.select`` and ``v.event`` receives gradio's ``SelectData`` (which row or item was picked).
     """
     if inspect.isasyncgenfunction(fn):
-        async def wrapper(request: gr.Request, **values):
-            v = Values(values, request)
+        async def wrapper(request: gr.Request, event=None, **values):
+            v = Values(values, request, event)
             try:
                 async for item in fn(v):
                     yield item
             except Exception as exc:  # noqa: BLE001 - turned into a message
                 raise as_gr_error(exc, v.lang) from None
     elif inspect.isgeneratorfunction(fn):
-        def wrapper(request: gr.Request, **values):
-            v = Values(values, request)
+        def wrapper(request: gr.Request, event=None, **values):
+            v = Values(values, request, event)
             try:
                 yield from fn(v)
             except Exception as exc:  # noqa: BLE001 - turned into a message
                 raise as_gr_error(exc, v.lang) from None
     elif inspect.iscoroutinefunction(fn):
-        async def wrapper(request: gr.Request, **values):
-            v = Values(values, request)
+        async def wrapper(request: gr.Request, event=None, **values):
+            v = Values(values, request, event)
             try:
                 return await fn(v)
             except Exception as exc:  # noqa: BLE001 - turned into a message
                 raise as_gr_error(exc, v.lang) from None
     else:
-        def wrapper(request: gr.Request, **values):
-            v = Values(values, request)
+        def wrapper(request: gr.Request, event=None, **values):
+            v = Values(values, request, event)
             try:
                 return fn(v)
             except Exception as exc:  # noqa: BLE001 - turned into a message
                 raise as_gr_error(exc, v.lang) from None
     functools.update_wrapper(wrapper, fn, assigned=("__module__", "__name__", "__qualname__", "__doc__"))
     del wrapper.__wrapped__  # gradio must see the wrapper's own (request, **values) signature
-    wrapper.__annotations__ = {"request": gr.Request}  # gradio injects the request by this annotation
+    # gradio injects what these annotations name; ``event`` stays None unless the event carries a selection
+    wrapper.__annotations__ = {"request": gr.Request, **({"event": gr.SelectData} if selection else {})}
     if gpu:
         from ..devices import gpu_task
 
@@ -150,8 +153,9 @@ def handler(fn: Callable[[Values], Any], gpu: bool = False) -> Callable:
 
 
 def wire(trigger: Callable, fn: Callable[[Values], Any] | None, inputs: Mapping[str, Any] | None, outputs,
-         gpu: bool = False, **kwargs):
+         gpu: bool = False, selection: bool = False, **kwargs):
     """``trigger(handler(fn), inputs_kwargs=inputs, outputs=outputs, **kwargs)``; ``inputs`` maps names to
     components (see ``UIContext.inputs``). Returns gradio's dependency, so ``.success(...)``/``.then(...)`` chain."""
-    return trigger(handler(fn, gpu) if fn is not None else None, None, outputs, inputs_kwargs=dict(inputs or {}),
+    return trigger(handler(fn, gpu, selection) if fn is not None else None, None, outputs,
+                   inputs_kwargs=dict(inputs or {}),
                    **kwargs)

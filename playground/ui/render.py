@@ -33,6 +33,11 @@ def prob_color(p: float) -> str:
     return f"hsl({int(120 * p)}, 75%, 82%)"
 
 
+def visible_label(text: str) -> str:
+    """A token as a short label with its whitespace shown (for lists and chips)."""
+    return visible(text)
+
+
 def span(text: str, background: str, tip: str) -> str:
     """One token as a coloured span whose hover box shows ``tip`` (the one way every view draws a token)."""
     return (f'<span class="pg-tok" style="background:{background}" data-tip="{html.escape(tip, quote=True)}">'

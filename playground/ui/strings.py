@@ -79,12 +79,13 @@ ZH: dict[str, str] = {
 def _merge() -> None:
     from .attention import strings as attention
     from .finetune import strings as finetune
+    from .generate import lab_strings as lab
     from .generate import strings as generate
     from .scenarios import strings as scenarios
     from .teacher import strings as teacher
     from .tour import strings as tour
 
-    for tab in (generate, attention, finetune, scenarios, tour, teacher):
+    for tab in (generate, lab, attention, finetune, scenarios, tour, teacher):
         clash = set(tab.EN) & set(EN)
         if clash:
             raise KeyError(f"UI string keys defined twice: {sorted(clash)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any, Iterator
 
@@ -10,6 +11,7 @@ import gradio as gr
 from ...config import GenerationSettings
 from ...errors import text_in
 from ...generation import GenerationDone, TokenEvent, next_token_view, prepare_prompt, stream
+from ...lab import BranchTree
 from ...plots import next_token_figure
 from ...tokens import describe_ids
 from .. import render
@@ -66,10 +68,21 @@ def check_request(ctx: UIContext, v: Values, with_settings: bool = True) -> None
     check_model(v.model)
 
 
-def _prepare(ctx: UIContext, lm, v: Values):
+def prepare(ctx: UIContext, lm, v: Values):
+    """The model input for the event's mode, prompt, system prompt and chat history."""
     chat = v.mode == CHAT
     return prepare_prompt(lm, ctx.engine.limits, prompt=v.prompt or "", chat=chat,
                           messages=history_messages(v.history) if chat else None, system=v.system)
+
+
+def fit_prompt(ctx: UIContext, lm, prompt):
+    """A prompt built from token ids (a branch) cut to the server's prompt limit, keeping its last tokens."""
+    keep = ctx.engine.limits.max_prompt_tokens
+    if len(prompt.input_ids) <= keep:
+        return prompt
+    ids = list(prompt.input_ids[-keep:])
+    return dataclasses.replace(prompt, input_ids=ids, text=lm.tokenizer.decode(ids, skip_special_tokens=False),
+                               truncated=prompt.truncated + len(prompt.input_ids) - keep)
 
 
 def token_labels(v: Values) -> dict:
@@ -77,11 +90,12 @@ def token_labels(v: Values) -> dict:
 
 
 def run_generation(ctx: UIContext, v: Values) -> Iterator[tuple]:
-    """Stream one generation. Yields (chat history, output text, tokens html, stats, table, prompt box)."""
+    """Stream one generation. Yields (chat history, output text, tokens html, stats, table, prompt box, branch
+    tree); the tree (for the lab's branching) arrives with the last update."""
     check_request(ctx, v)  # API callers skip the UI's check
     settings = settings_of(ctx, v)
     lm = load_or_error(ctx, v.model, v.lang)
-    prepared = _prepare(ctx, lm, v)
+    prepared = prepare(ctx, lm, v)
     for warning in prepared.warnings:
         gr.Warning(text_in(warning, v.lang))
     chat = v.mode == CHAT
@@ -96,7 +110,7 @@ def run_generation(ctx: UIContext, v: Values) -> Iterator[tuple]:
     stop = ctx.new_stop(v.request)
     try:
         yield (base + [{"role": "assistant", "content": "…"}] if chat else gr.skip(), "" if not chat else gr.skip(),
-               empty_html, v.t("waiting"), [], "" if chat else gr.skip())
+               empty_html, v.t("waiting"), [], "" if chat else gr.skip(), gr.skip())
         for event in stream(lm, ctx.engine.worker, prepared, settings, ctx.engine.limits, stop_event=stop):
             now = time.monotonic()
             if isinstance(event, GenerationDone):
@@ -106,7 +120,8 @@ def run_generation(ctx: UIContext, v: Values) -> Iterator[tuple]:
                             reason=v.t(f"reason_{event.stop_reason}"), seed=event.seed)
                 yield (base + [{"role": "assistant", "content": text}] if chat else gr.skip(),
                        text if not chat else gr.skip(), render.tokens_html(list(event.tokens), **labels),
-                       stats, render.token_table(event.tokens, render.table_headers(v.lang)), gr.skip())
+                       stats, render.token_table(event.tokens, render.table_headers(v.lang)), gr.skip(),
+                       tree_data(event, v.model))
                 return
             events.append(event)
             text += event.text
@@ -117,9 +132,16 @@ def run_generation(ctx: UIContext, v: Values) -> Iterator[tuple]:
                 last_tokens = now
                 tokens_html = render.tokens_html(events, **labels)
             yield (base + [{"role": "assistant", "content": text}] if chat else gr.skip(),
-                   text if not chat else gr.skip(), tokens_html, f"{len(events)} …", gr.skip(), gr.skip())
+                   text if not chat else gr.skip(), tokens_html, f"{len(events)} …", gr.skip(), gr.skip(), gr.skip())
     finally:
         ctx.release_stop(v.request, stop)
+
+
+def tree_data(done: GenerationDone, model: str) -> dict:
+    """A new branching tree rooted at this generation (plain data for the session's state)."""
+    tree = BranchTree()
+    tree.start(done)
+    return tree.to_dict() | {"model": model}
 
 
 def analyze_prompt(ctx: UIContext, v: Values, quiet: bool = False):
@@ -134,7 +156,7 @@ def analyze_prompt(ctx: UIContext, v: Values, quiet: bool = False):
         raise UIError("empty_prompt")
     settings = GENERATION.parse(v)
     lm = load_or_error(ctx, v.model, v.lang)
-    prepared = _prepare(ctx, lm, v)
+    prepared = prepare(ctx, lm, v)
     logits = ctx.engine.logits_cache.get(lm, ctx.engine.worker, prepared.input_ids)
     view = next_token_view(logits, lm.tokenizer, temperature=settings.temperature, top_k=settings.top_k,
                            top_p=settings.top_p, min_p=settings.min_p, greedy=not settings.do_sample, top_n=15)

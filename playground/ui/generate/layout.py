@@ -11,6 +11,7 @@ from ..forms import keyed
 from ..links import choice_of, text_up_to
 from . import handlers as h
 from .extras import build_generation_extras
+from .lab import build_generation_lab
 from .form import GENERATION
 
 EXAMPLES = [
@@ -79,7 +80,8 @@ def build_generation_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
     prompt_parts = dict(mode=mode, prompt=prompt, system=system, history=chatbot, model=ctx.components["model"])
     gen_inputs = ctx.inputs(**prompt_parts, settings=form)
     nt_inputs = ctx.inputs(**prompt_parts, sampling=keyed(form.inputs(), *SAMPLING))
-    outputs = [chatbot, output, tokens, stats, table, prompt]
+    tree = gr.State({})  # the lab's branching tree, rooted at the latest generation
+    outputs = [chatbot, output, tokens, stats, table, prompt, tree]
 
     def check(v):
         h.check_request(ctx, v)
@@ -122,6 +124,8 @@ def build_generation_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
     ctx.components["gen_prompt"] = prompt  # other tabs' "open in Generation" fill these
     ctx.components["gen_mode"] = mode
     parts = {"mode": mode, "prompt": prompt, "chatbot": chatbot, "output": output, "tokens": tokens,
-             "stats": stats, "chart": chart, "run": run, "stop": stop, "system": system, "form": form}
+             "stats": stats, "chart": chart, "run": run, "stop": stop, "system": system, "form": form,
+             "table": table, "tree": tree}
     build_generation_extras(ctx, parts)
+    build_generation_lab(ctx, parts)
     return parts
