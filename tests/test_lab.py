@@ -99,3 +99,42 @@ def test_branching_on_the_bundled_model_through_the_api(client):
     with pytest.raises(AppError, match="alternatives"):
         call(client, "branch", branch=0, position=2, alternative=None, model=BUNDLED, max_new_tokens=6,
              do_sample=False)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_branch_and_sample_in_the_browser(launched_app):
+    """Generate, open the lab, continue from an alternative token (the tree grows to two branches), then sample
+    the same prompt five times and see the ranked list and the first-token histogram."""
+    from playwright.sync_api import sync_playwright
+
+    from test_browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path
+
+    url, _ = launched_app
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1400}, locale="en-US")
+        page.goto(url + "?tab=generate&mode=complete&prompt=The+sea+is&max_new_tokens=8&do_sample=false")
+        page.wait_for_selector("#gen-run", timeout=60_000)
+        page.click("#gen-run")
+        page.wait_for_selector("#gen-tokens .pg-tok", timeout=120_000)
+        page.click("#lab-branch-box button, #lab-branch-box .label-wrap >> nth=0")
+        page.wait_for_selector("#lab-tree .lab-node", timeout=30_000)
+        page.wait_for_function("document.querySelector('#lab-alternative input').value.trim().length > 0",
+                               timeout=30_000)
+        page.click("#lab-continue")
+        page.wait_for_function("document.querySelectorAll('#lab-tree .lab-node').length == 2", timeout=120_000)
+        assert "%" in page.inner_text("#lab-tree")  # each branch says how likely its fork token was
+        page.get_by_text("Sample (off = greedy").click()  # sampling on: the samples can differ now
+        page.click("#lab-sample-box button, #lab-sample-box .label-wrap >> nth=0")
+        page.fill("#lab-samples input[type=number]", "5")
+        page.press("#lab-samples input[type=number]", "Enter")
+        page.click("#lab-sample-run")
+        page.wait_for_selector("#lab-sample-table tbody tr", timeout=180_000)
+        page.wait_for_selector("#lab-first .js-plotly-plot", timeout=30_000)
+        counts = page.eval_on_selector_all("#lab-sample-table tbody tr td:first-child",
+                                           "cells => cells.map(c => +c.innerText)")
+        assert sum(counts) == 5 and counts == sorted(counts, reverse=True)  # ranked, five samples in all
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "lab.png"), full_page=True)
+        browser.close()

@@ -226,10 +226,16 @@ def build_generation_lab(ctx: UIContext, tab: dict) -> None:
     wire(go.click, grow, ctx.inputs(**base, alternative=alternative, model=model, settings=form),
          [tree, tree_view, node_view, status, branch], gpu=True, concurrency_id="model", api_name="branch")
     def list_branches(v: Values):
+        """A new generation or branch: list the branches and show the newest at once (no extra click)."""
         tree_ = BranchTree.from_dict(v.tree)
-        return gr.update(choices=branch_choices(tree_, v.lang), value=tree_.nodes[-1]["id"] if tree_.nodes else None)
+        if not tree_.nodes:
+            return gr.update(choices=[], value=None), gr.skip(), "", gr.update(choices=[], value=None), ""
+        newest = tree_.nodes[-1]["id"]
+        shown = select_branch(ctx, Values({**dict(v), "branch": newest, "position": 1}, v.request))
+        return (gr.update(choices=branch_choices(tree_, v.lang), value=newest), 1, *shown)
 
-    wire(tree.change, list_branches, ctx.inputs(tree=tree), branch, queue=False, api_name=False)
+    wire(tree.change, list_branches, ctx.inputs(tree=tree), [branch, position, node_view, alternative, tree_view],
+         queue=False, api_name=False)
     sample_inputs = ctx.inputs(mode=tab["mode"], prompt=tab["prompt"], system=tab["system"], history=tab["chatbot"],
                                model=model, samples=samples, same_seed=same_seed, settings=form)
     wire(run.click, lambda v: sample(ctx, v), sample_inputs, [note, table, firsts], gpu=True,
