@@ -61,11 +61,11 @@ class JsonCheck:
         return self.status in ("valid", "repaired")
 
 
-def _balance(text: str) -> tuple[str, bool]:
-    """Close an unterminated string and unclosed brackets at the end (output cut by the token limit)."""
-    stack: list[str] = []
+def _structure(text: str) -> tuple[list[tuple[int, str]], bool]:
+    """The characters outside JSON string literals, as (index, char), and whether the text ends inside a string."""
+    out: list[tuple[int, str]] = []
     in_str = esc = False
-    for ch in text:
+    for i, ch in enumerate(text):
         if in_str:
             if esc:
                 esc = False
@@ -75,7 +75,17 @@ def _balance(text: str) -> tuple[str, bool]:
                 in_str = False
         elif ch == '"':
             in_str = True
-        elif ch in "{[":
+        else:
+            out.append((i, ch))
+    return out, in_str
+
+
+def _balance(text: str) -> tuple[str, bool]:
+    """Close an unterminated string and unclosed brackets at the end (output cut by the token limit)."""
+    stack: list[str] = []
+    outside, in_str = _structure(text)
+    for _, ch in outside:
+        if ch in "{[":
             stack.append("}" if ch == "{" else "]")
         elif ch in "}]" and stack:
             stack.pop()
@@ -92,24 +102,14 @@ def _first_object(text: str) -> str | None:
     start = text.find("{")
     if start == -1:
         return None
-    depth, in_str, esc = 0, False, False
-    for i in range(start, len(text)):
-        ch = text[i]
-        if in_str:
-            if esc:
-                esc = False
-            elif ch == "\\":
-                esc = True
-            elif ch == '"':
-                in_str = False
-        elif ch == '"':
-            in_str = True
-        elif ch == "{":
+    depth = 0
+    for i, ch in _structure(text[start:])[0]:
+        if ch == "{":
             depth += 1
         elif ch == "}":
             depth -= 1
             if depth == 0:
-                return text[start:i + 1]
+                return text[start:start + i + 1]
     return text[start:]  # never closed: _balance may finish it
 
 
