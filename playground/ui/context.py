@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field
 
@@ -157,6 +158,41 @@ def load_or_error(ctx: UIContext, choice: str, lang: str, request: gr.Request | 
         return ctx.engine.model(spec_from_choice(choice, ctx, request), attention=attention)
     except (ModelLoadError, ValueError, OSError) as exc:
         raise gr.Error(model_error(exc, lang)) from None
+
+
+LOAD_POLL = 1.0  # seconds between "still loading" lines
+
+
+def load_visibly(ctx: UIContext, choice: str, lang: str, request: gr.Request | None = None,
+                 attention: bool = False, show=lambda line: line):
+    """Like ``load_or_error``, for streaming handlers: while the model loads (a first start converts the bundled
+    model: tens of seconds), yields status lines saying what happens and for how long; returns the loaded model
+    (``lm = yield from load_visibly(...)``); ``show`` turns a line into what the handler yields. A model already in memory returns at once without a line."""
+    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import TimeoutError as StillRunning
+
+    from ..models import first_load_converts
+    from .strings import t
+
+    try:
+        spec = spec_from_choice(choice, ctx, request)
+    except (ModelLoadError, ValueError, OSError) as exc:
+        raise gr.Error(model_error(exc, lang)) from None
+    pool = ThreadPoolExecutor(1, thread_name_prefix="load")
+    try:
+        future = pool.submit(ctx.engine.model, spec, attention)
+        started = time.monotonic()
+        converting = first_load_converts(spec, ctx.engine.registry.cache_root)
+        while True:
+            try:
+                return future.result(timeout=LOAD_POLL)
+            except StillRunning:
+                key = "model_converting" if converting else "model_loading_for"
+                yield show(t(key, lang, name=spec.name, seconds=time.monotonic() - started))
+            except (ModelLoadError, ValueError, OSError) as exc:
+                raise gr.Error(model_error(exc, lang)) from None
+    finally:
+        pool.shutdown(wait=False)
 
 
 def model_error(exc: BaseException, lang: str) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import gradio as gr
 
 from ..models import default_spec
-from .context import SESSION_CHOICE, UIContext, current_request, model_error, preset_choices, register_app, \
-    session_spec, spec_from_choice
+from .context import SESSION_CHOICE, UIContext, current_request, load_visibly, model_error, preset_choices, \
+    register_app, session_spec, spec_from_choice
 from .events import Values, wire
 from .strings import t
 
@@ -44,12 +44,13 @@ def build_model_picker(ctx: UIContext) -> dict[str, gr.components.Component]:
         try:
             spec = spec_from_choice(v.model, ctx, v.request)
             yield v.t("model_loading", name=spec.name)
-            yield v.t("model_ready", info=ctx.engine.model(spec).describe())
+            lm = yield from load_visibly(ctx, v.model, v.lang, v.request)
+            yield v.t("model_ready", info=lm.describe())
         except Exception as exc:  # noqa: BLE001 - a status line, never a traceback
             if ctx.startup_error and v.model == (default.label or default.ref):
                 yield v.t("startup_failed", error=ctx.startup_error)
             else:
-                yield "⚠️ " + model_error(exc, v.lang)
+                yield "⚠️ " + (exc.message if isinstance(exc, gr.Error) else model_error(exc, v.lang))
 
     inputs = ctx.inputs(model=choice)
     for trigger in (load.click, choice.input):

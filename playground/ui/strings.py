@@ -25,6 +25,9 @@ EN: dict[str, str] = {
     "too_long": "The text has {n:,} characters; the limit is {limit:,}. Shorten it and try again.",
     "model_error": "The model could not be loaded: {error}",
     "model_loading": "Loading {name}…",
+    "model_loading_for": "⏳ Loading {name}… {seconds:.0f} s so far (usually a few seconds).",
+    "model_converting": "⏳ First start: converting {name} from its GGUF file into a fast format, once for this "
+                        "machine — about 15-40 s on 2 cores ({seconds:.0f} s so far). Later starts take a second.",
     "model_ready": "Ready: {info}",
     "waiting": "Waiting for the model…",
     "startup_failed": "⚠️ The default model could not be loaded at start-up: {error}. Pick another model above.",
@@ -57,6 +60,9 @@ ZH: dict[str, str] = {
     "too_long": "文字有 {n:,} 个字符，上限是 {limit:,}。请缩短后再试。",
     "model_error": "无法加载模型：{error}",
     "model_loading": "正在加载 {name}……",
+    "model_loading_for": "⏳ 正在加载 {name}……已用 {seconds:.0f} 秒（通常几秒钟）。",
+    "model_converting": "⏳ 首次启动：正在把 {name} 从 GGUF 文件转换为快速格式，本机只做一次——2 核约需 15-40 秒"
+                        "（已用 {seconds:.0f} 秒）。之后启动只需一秒左右。",
     "model_ready": "已就绪：{info}",
     "waiting": "正在等待模型……",
     "startup_failed": "⚠️ 启动时无法加载默认模型：{error}。请在上方选择其他模型。",

@@ -15,7 +15,7 @@ from ...lab import BranchTree
 from ...plots import next_token_figure
 from ...tokens import describe_ids
 from .. import render
-from ..context import UIContext, load_or_error, spec_from_choice
+from ..context import UIContext, load_or_error, load_visibly, spec_from_choice
 from ..events import Values
 from ..strings import UIError
 from .form import GENERATION
@@ -94,7 +94,8 @@ def run_generation(ctx: UIContext, v: Values) -> Iterator[tuple]:
     tree); the tree (for the lab's branching) arrives with the last update."""
     check_request(ctx, v)  # API callers skip the UI's check
     settings = settings_of(ctx, v)
-    lm = load_or_error(ctx, v.model, v.lang)
+    lm = yield from load_visibly(ctx, v.model, v.lang, v.request,
+                                 show=lambda line: (*[gr.skip()] * 3, line, *[gr.skip()] * 3))
     prepared = prepare(ctx, lm, v)
     for warning in prepared.warnings:
         gr.Warning(text_in(warning, v.lang))
