@@ -203,3 +203,27 @@ def test_finetune_in_the_browser(launched_app):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "browser-finetune.png"), full_page=True)
         browser.close()
+
+
+@pytest.mark.slow
+def test_the_ready_made_run_shows_at_once_and_becomes_the_sessions_model(launched_app):
+    """In a full room nobody has to wait for a demo run: the ready-made one gives the before/after at once, and the
+    tuned model answers in the Generate tab for this session only."""
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    from api import BUNDLED
+
+    url, _ = launched_app
+    mine, other = Client(url, verbose=False), Client(url, verbose=False)
+    with pytest.raises(AppError, match="demo"):  # no demo chosen: a clear message
+        call(mine, "finetune_ready", model=BUNDLED, demo="none")
+    status, bar, plot, samples, results, table, diff, picker = call(mine, "finetune_ready", model=BUNDLED,
+                                                                    demo="lighthouse_tea_en")
+    assert "Ready-made" in status and "perplexity" in results.lower() and "fi-cmp" in table and "pg-tok" in diff
+    assert plot is not None  # the loss curve of the run that was trained beforehand
+    *_, stats, _table, _prompt, _tree = call(mine, "generate", **generate_args("Ahoy", SESSION_CHOICE,
+                                                                               max_new_tokens=6))
+    assert "6 tokens" in stats
+    with pytest.raises(AppError):
+        call(other, "generate", **generate_args("Ahoy", SESSION_CHOICE, max_new_tokens=6))

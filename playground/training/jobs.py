@@ -36,6 +36,7 @@ class TrainJob:
     failure: TrainingError | None = None  # why the run failed (coded: ``failure.text(lang)`` for the user)
     base_name: str = ""
     base_choice: str = ""  # what the picker said (to load the base again for comparisons)
+    ready: bool = False  # a ready-made run (trained beforehand), not one trained in this session
     finished: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -99,6 +100,34 @@ class TrainingManager:
                                   args=(job, folder, dataset, Path(runs_dir) / job.id, prompts, on_finish))
         thread.start()
         return job
+
+    def adopt(self, job: TrainJob) -> None:
+        """Make a finished job (a ready-made run) its owner's current job; refused while the owner's run goes on."""
+        with self._cond:
+            old = self._jobs.get(job.owner)
+            if old is not None and old.running:
+                raise TrainingError("already_running")
+            self._jobs[job.owner] = job
+
+    def start_estimate(self, job: TrainJob) -> float | None:
+        """Seconds until a waiting ``job`` should start: the running jobs' remaining time plus the whole runs of
+        those ahead of it, spread over the training slots. None while no step time has been measured yet."""
+        with self._cond:
+            if job not in self._waiting:
+                return 0.0
+            running = [j for j in self._jobs.values() if j.running and j not in self._waiting]
+            ahead = self._waiting[: self._waiting.index(job)]
+        seen = {j.id: j.snapshot() for j in running}
+        step_times = [t for p in seen.values() for t in p.step_times[-20:]]
+        if not step_times:
+            return None
+        per_step = sum(step_times) / len(step_times)
+        slots = sorted([(seen[j.id].eta_seconds or (j.total - seen[j.id].step) * per_step) for j in running]
+                       + [0.0] * max(0, self.limits.max_jobs - len(running)))[: self.limits.max_jobs]
+        for other in ahead:  # each waiting run takes the slot that frees first
+            slots[0] += other.total * per_step
+            slots.sort()
+        return slots[0]
 
     def running(self, owner: str) -> bool:
         """True while ``owner`` has a job waiting or training."""

@@ -160,6 +160,30 @@ def _finished(ctx: UIContext, session: Session, job: TrainJob) -> None:
     ctx.engine.sessions.set_busy(session, False)
 
 
+def use_ready(ctx: UIContext, v: Values) -> TrainJob:
+    """Install the demo's ready-made run as this session's finished run (and its model in the picker)."""
+    from ...models import ModelSpec
+    from ...finetune import TrainingError, read_meta
+    from ...training.ready import install, ready_run
+
+    ready = ready_run(v.demo) if v.demo and v.demo != DEMO_NONE else None
+    if ready is None:
+        raise UIError("fi_ready_none")
+    bundled = ModelSpec.bundled()
+    if is_session_choice(v.model) or spec_from_choice(v.model, ctx, v.request).key != bundled.key:
+        raise UIError("fi_ready_model", name=bundled.name)
+    session = session_of(ctx, v)
+    if ctx.engine.training.running(session.id):
+        raise TrainingError("already_running")
+    lm = base_model(ctx, v)
+    job = install(ready, ctx.engine.sessions.runs(session), session.id, lm.folder, v.model)
+    ctx.engine.training.adopt(job)
+    session.info.update(base_choice=v.model, chat=bool(read_meta(ready).get("chat")), passage=[],
+                        prompts=list(job.result.prompts))
+    _finished(ctx, session, job)
+    return job
+
+
 def start(ctx: UIContext, v: Values) -> TrainJob:
     session = session_of(ctx, v)
     lm, dataset, settings = prepare(ctx, v)

@@ -58,6 +58,8 @@ def build_finetune_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
                 start = gr.Button(i18n("fi_start"), variant="primary", elem_id="fi-start")
                 stop = gr.Button(i18n("fi_stop"), variant="stop", elem_id="fi-stop")
                 resume_btn = gr.Button(i18n("fi_resume"), size="sm", elem_id="fi-resume")
+            ready = gr.Button(i18n("fi_ready"), size="sm", elem_id="fi-ready")
+            gr.Markdown(i18n("fi_ready_info"))
             with gr.Accordion(i18n("fi_concept_title"), open=False):
                 gr.Markdown(i18n("fi_concept"))
     gr.Markdown(i18n("fi_progress"))
@@ -133,6 +135,14 @@ def build_finetune_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
     # Stop sets the job's stop event; the watcher then shows the stopped run's result by itself (within one step),
     # so it is not cancelled (cancelling would hide the final numbers).
     wire(stop.click, lambda v: logic.stop(ctx, v), light, None, queue=False, api_name="finetune_stop")
+    async def use_ready(v: Values):
+        """Show the demo's ready-made run (trained beforehand) as this session's result, at once."""
+        await anyio.to_thread.run_sync(logic.use_ready, ctx, v)
+        async for update in logic.watch(ctx, v):
+            yield update
+
+    wire(ready.click, use_ready, ctx.inputs(model=picker, demo=demo), view, concurrency_id="finetune-view",
+         concurrency_limit=None, show_progress="hidden", api_name="finetune_ready")
     wire(resume_btn.click, watch, light, view, concurrency_id="finetune-view", concurrency_limit=None,
          show_progress="hidden", api_name="finetune_watch")
     checked = wire(check.click, check_preview, preview_inputs, None, concurrency_limit=None, api_name=False)

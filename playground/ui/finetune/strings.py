@@ -80,6 +80,15 @@ EN: dict[str, str] = {
     "fi_sample_block": "Sample block {n}",
     "fi_waiting": "⏳ Waiting for a free training slot: you are number {k} in line. It starts by itself; you can "
                   "keep using the other tabs.",
+    "fi_waiting_eta": "⏳ Waiting for a free training slot: you are number {k} in line, starting in about {eta}. It "
+                      "starts by itself; you can keep using the other tabs.",
+    "fi_ready": "⚡ Use the ready-made run",
+    "fi_ready_info": "In a full room, training takes turns. For the demo texts a run with these default settings was "
+                     "trained beforehand: see its before/after now, and use it in the other tabs.",
+    "fi_ready_done": "⚡ Ready-made run for this demo (trained beforehand with the default settings, {steps} steps). "
+                     "Press *Start training* to watch a run learn live.",
+    "fi_ready_none": "There is no ready-made run for this choice: pick one of the demo texts (and the bundled model).",
+    "fi_ready_model": "The ready-made runs were trained on {name}: pick it in the model picker first.",
     "fi_phase_waiting": "⏳ Waiting for a free training slot…",
     "fi_phase_loading": "📦 Loading a private copy of the model…",
     "fi_phase_evaluating": "🔎 Measuring validation loss and answering the test prompts…",
@@ -191,6 +200,12 @@ ZH: dict[str, str] = {
     "fi_source_item": "{name}（{kind}，{enc}，{n} 条记录）",
     "fi_sample_block": "示例文本块 {n}",
     "fi_waiting": "⏳ 正在等待空闲的训练名额：你排在第 {k} 位。轮到时会自动开始，你可以先使用其他标签页。",
+    "fi_waiting_eta": "⏳ 正在等待空闲的训练名额：你排在第 {k} 位，大约 {eta} 后开始。轮到时会自动开始，你可以先使用其他标签页。",
+    "fi_ready": "⚡ 使用现成的训练结果",
+    "fi_ready_info": "人多时训练需要排队。示例文本已用默认设置预先训练好一次：现在就能看到训练前后的对比，并在其他标签页中使用。",
+    "fi_ready_done": "⚡ 这是该示例的现成训练结果（预先用默认设置训练，{steps} 步）。点击“开始训练”可以现场观看模型学习。",
+    "fi_ready_none": "这个选择没有现成的训练结果：请选择一个示例文本（以及内置模型）。",
+    "fi_ready_model": "现成的训练结果是在 {name} 上训练的：请先在模型选择器中选择它。",
     "fi_phase_waiting": "⏳ 正在等待空闲的训练名额……",
     "fi_phase_loading": "📦 正在加载模型的私有副本……",
     "fi_phase_evaluating": "🔎 正在测量验证损失并回答测试提示……",

@@ -106,12 +106,17 @@ def job_view(ctx: UIContext, job: TrainJob | None, session: Session, lang: str, 
     status = t(f"fi_phase_{phase}", lang)
     if phase == "waiting":
         k = ctx.engine.training.position(job)
-        status = t("fi_waiting", lang, k=k) if k else status
+        eta = ctx.engine.training.start_estimate(job) if k else None
+        if k:
+            status = t("fi_waiting", lang, k=k) if eta is None else t("fi_waiting_eta", lang, k=k,
+                                                                       eta=_clock(eta, lang))
     if phase == "failed":
         reason = job.failure.text(lang) if job.failure is not None else (job.error or p.detail)
         status += " — " + t("fi_failed", lang, error=reason)
     if job.stop.is_set() and job.running:
         status += " — " + t("fi_stopping", lang)
+    if job.ready:
+        status += "\n\n" + t("fi_ready_done", lang, steps=p.step)
     if p.overfitting:
         status += "\n\n" + t("fi_overfit", lang)
     results, rows, diff, picker = "", EMPTY_TABLE, "", gr.update()
