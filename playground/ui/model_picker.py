@@ -25,7 +25,7 @@ def model_from_link(ctx: UIContext, raw: str) -> str:
     if raw in preset_choices():
         return raw
     spec = ctx.parse_spec(raw)
-    if spec.source not in ("hub", "bundled"):
+    if spec.source not in ("hub", "bundled", "pack"):
         raise ValueError(raw)
     return raw
 
