@@ -152,6 +152,26 @@ def recommended_for(language: str = "", scenario: str = "") -> Pack | None:
     return None
 
 
+def has_chinese(text: str) -> bool:
+    """True when ``text`` holds CJK ideographs (what decides "Chinese text" for a recommendation)."""
+    return any("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in text or "")
+
+
+def advice(texts, scenario: str = "", current: str = ""):
+    """A note (``Msg``) recommending a pack for this run, or None: for Chinese text, the pack that knows Chinese;
+    "pick it" when installed, "``make models`` adds it" when not. ``current``: the ref or label of the model in
+    use (no note when it is that pack already)."""
+    from .errors import Msg
+
+    if not any(has_chinese(str(t)) for t in texts):
+        return None
+    pack = recommended_for("zh", scenario)
+    if pack is None or current in (pack.id, pack.label):
+        return None
+    key = "pack_advice_installed" if installed(pack) else "pack_advice_missing"
+    return Msg(key, name=pack.name)
+
+
 def verify_stream(paths: list[Path], expected_size: int, expected_sha: str, name: str, out=None) -> None:
     """Hash the files joined in order (writing them to ``out`` when given); ``ModelLoadError("pack_corrupt")``
     on a wrong total size (checked first, from the file sizes) or a wrong sha256."""
