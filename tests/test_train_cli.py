@@ -108,3 +108,17 @@ def test_two_processes_under_accelerate_agree_and_save_once(tmp_path):
     assert done.stdout.count("saved to") == 1 and not list(out.glob("*.tmp*"))
     loaded = load_tuned(out, ModelSpec("session", "a" * 12, "b" * 12), torch.device("cpu"), torch.float32)
     assert loaded.model.generate(torch.tensor([[1, 2, 3]]), max_new_tokens=2).shape == (1, 5)
+
+
+def test_finetune_tab_shows_the_command_for_its_settings():
+    from playground.ui.events import Values
+    from playground.ui.finetune import handlers
+
+    shown = handlers.command_line(Values({"model": "bundled", "files": None, "pasted": "my own text", "demo": "none",
+                                          "prompts": "Once\n", "max_steps": 20, "lora_r": 4}, None))
+    assert shown == ("python -m playground.train --model bundled --output runs/my-run --data my-text.txt "
+                     "--prompt Once --max-steps 20 --lora-r 4")
+    args = train_cli.parser().parse_args(__import__("shlex").split(shown)[3:])
+    assert args.set_max_steps == 20 and args.data == ["my-text.txt"]
+    unfinished = handlers.command_line(Values({"model": "bundled", "max_steps": "abc"}, None))
+    assert not isinstance(unfinished, str)  # a value being typed leaves the shown command as it was
