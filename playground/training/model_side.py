@@ -106,7 +106,12 @@ def token_logprobs(model, ids: Sequence[int], device) -> list[float]:
 class PrivateModel:
     """A job's own trainable copy. Every method runs on the compute worker thread."""
 
-    def __init__(self, folder: str | Path, settings: TrainSettings, total_steps: int, device: torch.device) -> None:
+    def __init__(self, folder: str | Path, settings: TrainSettings, total_steps: int, device: torch.device,
+                 accelerator=None) -> None:
+        """``accelerator``: an ``accelerate.Accelerator`` of a multi-process run (``python -m playground.train``
+        under ``accelerate launch``). The model is then wrapped for data-parallel training (DDP: gradients are
+        averaged over the processes at each step, so every copy stays identical); evaluation, samples and saving
+        use the plain model."""
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         torch.manual_seed(settings.seed)
@@ -142,6 +147,8 @@ class PrivateModel:
 
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, schedule)
         self.params = params
+        self.accelerator = accelerator if accelerator is not None and accelerator.num_processes > 1 else None
+        self.trained = self.accelerator.prepare_model(model) if self.accelerator is not None else model
 
     def step(self, blocks: Sequence[Sequence[int]]) -> tuple[float, int, float]:
         """One optimisation step on a batch; returns (loss, tokens, learning rate used)."""
@@ -149,14 +156,19 @@ class PrivateModel:
         labels = ids.masked_fill(mask == 0, -100)
         lr = self.optimizer.param_groups[0]["lr"]
         with _autocast(self.device, self.settings.precision):
-            loss = self.model(input_ids=ids, attention_mask=mask, labels=labels).loss
-        loss.backward()
+            loss = self.trained(input_ids=ids, attention_mask=mask, labels=labels).loss
+        loss.backward()  # under DDP this also averages the gradients over the processes
         if self.settings.max_grad_norm > 0:
             torch.nn.utils.clip_grad_norm_(self.params, self.settings.max_grad_norm)
         self.optimizer.step()
         self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
-        return float(loss.detach()), int(mask.sum()), lr
+        tokens = mask.sum()
+        loss = loss.detach()
+        if self.accelerator is not None:  # every process reports the same numbers: the mean loss, all tokens
+            loss = self.accelerator.reduce(loss, "mean")
+            tokens = self.accelerator.reduce(tokens, "sum")
+        return float(loss), int(tokens), lr
 
     def eval_loss(self, blocks: Sequence[Sequence[int]]) -> float:
         """Mean next-token loss (nats per token) over ``blocks``."""
@@ -200,5 +212,5 @@ class PrivateModel:
             self.tokenizer.save_pretrained(target / "model")
 
     def close(self) -> None:
-        self.model = self.optimizer = self.scheduler = None  # type: ignore[assignment]
+        self.model = self.trained = self.optimizer = self.scheduler = None  # type: ignore[assignment]
         self.params = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from .. import packs
 from ..models import default_spec
 from .context import SESSION_CHOICE, UIContext, current_request, load_visibly, model_error, preset_choices, \
     register_app, session_spec, spec_from_choice
@@ -11,9 +12,23 @@ from .events import Values, wire
 from .strings import t
 
 
+def pack_label(label: str, lang: str = "en") -> str:
+    """How the picker shows a choice: an installed offline pack gets its badge in ``lang``; others stay as they are."""
+    for pack in packs.PACKS:
+        if label == pack.label:
+            return f"{pack.name} · {t('pack_badge', lang)}"
+    return label
+
+
+def base_choices(lang: str = "en") -> list:
+    """The presets: plain labels, except offline packs, which are (shown with the badge, label) pairs."""
+    return [label if pack_label(label, lang) == label else (pack_label(label, lang), label)
+            for label in preset_choices()]
+
+
 def picker_choices(ctx: UIContext, request: gr.Request | None = None, lang: str = "en") -> list:
     """The picker's choices for one session: the presets, plus this session's fine-tuned model when it has one."""
-    choices: list = list(preset_choices())
+    choices: list = base_choices(lang)
     spec = session_spec(ctx, current_request(request))
     if spec is not None:
         choices.append((f"{t('fi_my_model', lang)} · {spec.name}", SESSION_CHOICE))
@@ -25,7 +40,7 @@ def model_from_link(ctx: UIContext, raw: str) -> str:
     if raw in preset_choices():
         return raw
     spec = ctx.parse_spec(raw)
-    if spec.source not in ("hub", "bundled"):
+    if spec.source not in ("hub", "bundled", "pack"):
         raise ValueError(raw)
     return raw
 
@@ -34,7 +49,7 @@ def build_model_picker(ctx: UIContext) -> dict[str, gr.components.Component]:
     i18n = ctx.i18n
     default = default_spec()
     with gr.Row(equal_height=True):
-        choice = gr.Dropdown(preset_choices(), value=default.label or default.ref, label=i18n("model"),
+        choice = gr.Dropdown(base_choices(), value=default.label or default.ref, label=i18n("model"),
                              info=i18n("model_info"), allow_custom_value=True, scale=4, elem_id="model-choice")
         load = gr.Button(i18n("load"), scale=1, elem_id="model-load")
     status = gr.Markdown(elem_id="model-status")
@@ -56,6 +71,11 @@ def build_model_picker(ctx: UIContext) -> dict[str, gr.components.Component]:
     for trigger in (load.click, choice.input):
         wire(trigger, load_model, inputs, status, concurrency_id="model",
              api_name="load_model" if trigger == load.click else False)
+    def page_choices(v: Values):
+        """The choices in the page's language (the pack badge), with this session's model after a reload."""
+        return gr.update(choices=picker_choices(ctx, v.request, v.lang))
+
+    wire(ctx.demo.load, page_choices, ctx.inputs(), choice, queue=False, api_name=False, show_progress="hidden")
     # On page load: show "loading…" and then "ready" (waits for the start-up preload instead of loading twice).
     wire(ctx.demo.load, load_model, inputs, status, concurrency_limit=None, api_name=False, show_progress="hidden")
     # A per-browser secret (localStorage) that lets a reloaded page re-join its session's fine-tuned model and

@@ -44,6 +44,7 @@ EN: dict[str, str] = {
     "link_unknown": "The link has a setting this app does not know ({name}); it was ignored.",
     "link_bad_value": "The link's value for {name} is not allowed here ({value}); the default is kept.",
     "link_too_long": "The link's {name} is longer than {limit} characters; it was ignored.",
+    "pack_badge": "📦 offline pack",
 }
 
 ZH: dict[str, str] = {
@@ -79,6 +80,7 @@ ZH: dict[str, str] = {
     "link_unknown": "链接里有本应用不认识的设置（{name}），已忽略。",
     "link_bad_value": "链接里 {name} 的值在这里不允许（{value}），保留默认值。",
     "link_too_long": "链接里的 {name} 超过 {limit} 个字符，已忽略。",
+    "pack_badge": "📦 离线模型包",
 }
 
 

@@ -83,6 +83,25 @@ def documents(v: Values) -> list[data_mod.Document]:
                                data_mod.DataLimits.from_env())
 
 
+def command_line(v: Values) -> str:
+    """The shell command that runs this training outside the app (``python -m playground.train``): the settings
+    shown (only those changed from the defaults), the model and the data by name. Unfinished values: no change."""
+    from ...models import ModelSpec
+    from ...train import command_for
+
+    try:
+        settings = TRAINING.parse(v)
+        spec = ModelSpec.parse(v.model) if v.model and not is_session_choice(v.model) else ModelSpec.bundled()
+    except (ValueError, TypeError):
+        return gr.skip()
+    model = {"bundled": "bundled", "pack": spec.ref, "hub": spec.ref}.get(spec.source, "MODEL_FOLDER")
+    files = [Path(getattr(f, "name", f)).name for f in (v.files or []) if f]
+    files += [f"assets/finetune/{d.path.name}" for d in data_mod.demo_sets() if v.demo == d.key]
+    files += ["my-text.txt"] if (v.pasted or "").strip() else []
+    prompts = [line.strip() for line in (v.prompts or "").splitlines() if line.strip()][:4]
+    return command_for(settings, model, files or ["DATA.txt"], "runs/my-run", prompts)
+
+
 def method_choices(ctx: UIContext, v: Values):
     """Offer full fine-tuning only for models below the size limit (waits for the picker's own load)."""
     if is_session_choice(v.model):

@@ -60,6 +60,9 @@ def build_finetune_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
                 resume_btn = gr.Button(i18n("fi_resume"), size="sm", elem_id="fi-resume")
             ready = gr.Button(i18n("fi_ready"), size="sm", elem_id="fi-ready")
             gr.Markdown(i18n("fi_ready_info"))
+            command = gr.Code(language="shell", label=i18n("fi_command"), interactive=False, lines=2,
+                              elem_id="fi-command")
+            gr.Markdown(i18n("fi_command_info"), elem_id="fi-command-info")
             with gr.Accordion(i18n("fi_concept_title"), open=False):
                 gr.Markdown(i18n("fi_concept"))
     gr.Markdown(i18n("fi_progress"))
@@ -163,6 +166,12 @@ def build_finetune_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
     checked = wire(use.click, check_model, light, None, concurrency_limit=None, api_name=False)
     wire(checked.success, lambda v: logic.use_model(ctx, v), light, [picker, ctx.components["tabs"]], queue=False,
          api_name=False)
+    command_inputs = ctx.inputs(**data, prompts=prompts, settings=form)
+    for component in [picker, files, pasted, demo, prompts, *form.components.values()]:
+        wire(component.change, logic.command_line, command_inputs, command, queue=False, api_name=False,
+             show_progress="hidden")
+    wire(ctx.demo.load, logic.command_line, command_inputs, command, queue=False, api_name=False,
+         show_progress="hidden")
     wire(picker.change, lambda v: logic.method_choices(ctx, v), ctx.inputs(model=picker, method=method), method,
          concurrency_limit=None, api_name=False, show_progress="hidden")
     # Page load: re-join this browser's earlier session (reload mid-training) and show its run, if any.
@@ -176,4 +185,5 @@ def build_finetune_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
 
     ctx.demo.unload(release)
     return {"demo": demo, "files": files, "pasted": pasted, "start": start, "stop": stop, "status": status,
-            "plot": plot, "table": table, "diff": diff, "download": download, "resume": resume, "started": started}
+            "plot": plot, "table": table, "diff": diff, "download": download, "resume": resume, "started": started,
+            "command": command}

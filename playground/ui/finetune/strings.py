@@ -64,6 +64,10 @@ EN: dict[str, str] = {
     "fi_use": "Use my model in the Generate tab",
     "fi_my_model": "⭐ My fine-tuned model",
     "fi_concept_title": "What happens when I fine-tune?",
+    "fi_command": "The same run from the command line",
+    "fi_command_info": "Runs this training without the app (same checks, same outputs; add `accelerate launch "
+                       "--multi_gpu --num_processes N` in front of `-m playground.train` for several processes). "
+                       "Replace the file names with your own files.",
     "fi_concept": "The model sees your text block by block and, for every token, compares its prediction with the "
                   "real next token. The loss measures how wrong it was; the optimiser nudges the weights so the "
                   "same text becomes more likely. **Training loss** is measured on the text it learns from; "
@@ -188,6 +192,9 @@ ZH: dict[str, str] = {
     "fi_use": "在“生成”标签页中使用我的模型",
     "fi_my_model": "⭐ 我的微调模型",
     "fi_concept_title": "微调时发生了什么？",
+    "fi_command": "在命令行中运行同样的训练",
+    "fi_command_info": "不打开本应用也能运行这次训练（同样的检查、同样的输出；在 `-m playground.train` 前改用 "
+                       "`accelerate launch --multi_gpu --num_processes N` 即可多进程训练）。请把文件名换成你自己的文件。",
     "fi_concept": "模型一块一块地读你的文本，对每个词元都把自己的预测和真实的下一个词元做比较。损失衡量它错得有多厉害；"
                   "优化器轻轻调整权重，让同样的文本变得更可能。**训练损失**在它学习的文本上测量；**验证损失**在它从未"
                   "训练过的保留文本块上测量。如果验证损失上升而训练损失继续下降，说明模型在死记硬背，而不是学习风格"

@@ -14,6 +14,7 @@ from typing import Any, Iterator
 
 import gradio as gr
 
+from ... import packs
 from ...config import GenerationSettings
 from ...errors import text_in
 from ...generation import GenerationDone, PreparedPrompt, stream
@@ -133,7 +134,8 @@ def run_scenario(ctx: UIContext, retriever: Retriever, v: Values) -> Iterator[tu
     template = v.template or ""
     lm = load_or_error(ctx, v.model, v.lang)
     values = cleaned.values
-    notes = list(cleaned.notes)
+    tip = packs.advice(values.values(), spec.id, lm.spec.ref)  # Chinese text: the pack that knows Chinese
+    notes = list(cleaned.notes) + ([tip] if tip else [])
     missing = [i.label.get(v.lang, i.label["en"]) for i in spec.inputs
                if i.kind in ("textarea", "line") and i.required and i.name not in template_names(template)]
     if missing:
