@@ -386,4 +386,9 @@ ZH: dict[str, str] = {
     "empty_text": "文字是空的。",
 }
 
+from .scratch import messages as _scratch  # noqa: E402 - each feature keeps its own codes; one table
+
+for _own, _theirs in ((EN, _scratch.EN), (ZH, _scratch.ZH)):
+    _own.update({k: v for k, v in _theirs.items() if k not in _own})
+
 MESSAGES: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}
