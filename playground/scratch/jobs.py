@@ -94,6 +94,7 @@ class ScratchJobs:
         self.max_jobs = max_jobs
         self._jobs: dict[str, ScratchJob] = {}
         self._lock = threading.Lock()
+        self.sentiment_busy: set[str] = set()  # sessions whose sentiment comparison is running
 
     def job(self, owner: str) -> ScratchJob | None:
         with self._lock:

@@ -23,7 +23,9 @@ EN: dict[str, str] = {
     "field.batch": "Batch size",
     "field.sample_every": "Evaluate and sample every N steps",
     "field.max_seconds": "Time limit (seconds)",
-    "field.sentiment_steps": "Training steps (each classifier)",
+    "field.lstm_steps": "LSTM classifier steps",
+    "field.tune_steps": "LoRA / head steps",
+    "field.lora": "LoRA",
 }
 
 ZH: dict[str, str] = {
@@ -49,5 +51,7 @@ ZH: dict[str, str] = {
     "field.batch": "批大小",
     "field.sample_every": "每 N 步评估并采样一次",
     "field.max_seconds": "时间上限（秒）",
-    "field.sentiment_steps": "训练步数（每个分类器）",
+    "field.lstm_steps": "LSTM 分类器步数",
+    "field.tune_steps": "LoRA / 分类头步数",
+    "field.lora": "LoRA",
 }

@@ -19,11 +19,23 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import PlaygroundError
+from ..fields import check_fields, setting
 from .texts import assets_dir
 
 MIN_ROWS, MAX_ROWS, MAX_LABELS, MAX_TEXT = 12, 2000, 8, 500
 TEST_FRACTION = 0.25
 SHORT_PROMPT = "Sentiment ({labels}) of: {text}\nSentiment:"
+
+
+@dataclass(frozen=True)
+class SentimentSettings:
+    lstm_steps: int = setting(80, min=10, max=300, step=10, help="Full-batch steps of the LSTM classifier.")
+    tune_steps: int = setting(20, min=0, max=100, step=5, help="Batches of 8 for LoRA / the head (0 = skip it).")
+    lora: bool = setting(True, help="Tune LoRA adapters too (off: only a head on frozen features).")
+    seed: int = setting(0, min=0, max=2**31 - 1, step=1, help="Split, initial weights and batch order.")
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
 
 @dataclass(frozen=True)
