@@ -141,8 +141,7 @@ def generation_code(model: str, settings, prompt: str, chat: bool = False, syste
 
 def lora_code(model: str, settings) -> str:
     """The Fine-tune tab's LoRA set-up for ``TrainSettings`` (rank, alpha, dropout, target layers, lr)."""
-    targets = ("\"all-linear\"" if settings.lora_targets == "all-linear"
-               else "lora_targets(model)  # the attention query/value projections")
+    targets = "'all-linear'" if settings.lora_targets == "all-linear" else "lora_targets(model)"
     return (
         "# LoRA as the Fine-tune tab set it up. pip install torch transformers peft\n"
         "import torch\n"
@@ -152,6 +151,7 @@ def lora_code(model: str, settings) -> str:
         "tokenizer = AutoTokenizer.from_pretrained(MODEL)\n"
         "model = AutoModelForCausalLM.from_pretrained(MODEL, dtype=torch.float32)\n\n\n"
         "def lora_targets(model):\n"
+        "    \"\"\"The attention query and value projections, whatever this architecture calls them.\"\"\"\n"
         "    names = {name.rsplit('.', 1)[-1] for name, _ in model.named_modules()}\n"
         "    for pair in (['q_proj', 'v_proj'], ['qkv_proj'], ['c_attn'], ['query_key_value'], ['query', 'value']):\n"
         "        if all(n in names for n in pair):\n"
