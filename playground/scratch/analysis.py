@@ -84,7 +84,7 @@ def attention_maps(transformer, ids: list[int]) -> np.ndarray:
 
 def analyse(pair) -> "Analysis":
     s = pair.settings
-    rows = pair.val_windows(64)
+    rows = pair.val_windows(256, stride=max(1, s.context // 8))  # overlapping: a smoother curve
     losses = {name: position_loss(m, rows) for name, m in pair.models.items()}
     seen, control, distance = copy_sequences(pair, seed=s.seed)
     copy = {name: CopyResult(copy_accuracy(m, seen), copy_accuracy(m, control), distance,

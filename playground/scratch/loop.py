@@ -103,11 +103,12 @@ class Pair:
         opt.step()
         return float(loss.detach()), time.perf_counter() - t0
 
-    def val_windows(self, limit: int = EVAL_WINDOWS) -> torch.Tensor:
-        """Non-overlapping validation sequences (n, context + 1)."""
+    def val_windows(self, limit: int = EVAL_WINDOWS, stride: int | None = None) -> torch.Tensor:
+        """Validation sequences (n, context + 1), ``stride`` characters apart (default: not overlapping)."""
         c = self.settings.context + 1
-        n = min(limit, len(self.val) // c)
-        return self.val[: n * c].view(n, c)
+        stride = stride or c
+        starts = list(range(0, len(self.val) - c + 1, stride))[:limit]
+        return torch.stack([self.val[s:s + c] for s in starts])
 
     @torch.no_grad()
     def perplexity(self) -> dict:

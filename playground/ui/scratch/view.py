@@ -37,12 +37,12 @@ def loss_figure(p: Progress, lang: str):
             fig.add_scatter(x=steps, y=ys, mode="markers+lines", yaxis="y2",
                             name=t("fs_val_ppl", lang, name=names[key]),
                             line=dict(color=COLORS[key], dash="dot", width=1), marker=dict(size=9, symbol="diamond"))
-    fig.update_layout(height=340, margin=dict(l=10, r=10, t=30, b=30), plot_bgcolor="white",
-                      xaxis=dict(title=t("fs_step_axis", lang), range=[0, max(1, p.total)], gridcolor="#eee"),
+    fig.update_layout(height=380, margin=dict(l=10, r=10, t=20, b=10), plot_bgcolor="white",
+                      xaxis=dict(title=t("fs_step_axis", lang), rangemode="tozero", gridcolor="#eee"),
                       yaxis=dict(title=t("fs_loss_axis", lang), gridcolor="#eee", rangemode="tozero"),
                       yaxis2=dict(title=t("fs_ppl_axis", lang), overlaying="y", side="right", rangemode="tozero",
                                   showgrid=False),
-                      legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
+                      legend=dict(orientation="h", y=-0.22, x=0, yanchor="top"))
     return fig
 
 
