@@ -7,6 +7,7 @@ per-user data lives in ``gr.State`` or in per-session folders.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 from . import settings as env_settings
@@ -25,6 +26,7 @@ class Engine:
     logits_cache: LogitsCache = field(default_factory=LogitsCache)
     _sessions: SessionStore | None = field(default=None, repr=False)
     _training: TrainingManager | None = field(default=None, repr=False)
+    _scratch: Any = field(default=None, repr=False)
 
     @property
     def sessions(self) -> SessionStore:
@@ -41,7 +43,18 @@ class Engine:
             self._training = TrainingManager(self.worker, TrainLimits.from_env(), device=self.registry.device)
         return self._training
 
+    @property
+    def scratch(self):
+        """From-scratch runs (``playground.scratch.jobs.ScratchJobs``): one per session, steps on the worker."""
+        if self._scratch is None:
+            from .scratch.jobs import ScratchJobs
+
+            self._scratch = ScratchJobs(self.worker)
+        return self._scratch
+
     def _session_deleted(self, session) -> None:
+        if self._scratch is not None:
+            self._scratch.forget(session.id)
         if self._training is not None:
             self._training.forget(session.id)
         self.registry.evict(lambda spec: spec.source == "session" and spec.ref == session.id)

@@ -390,4 +390,10 @@ from .messages_packs import EN as _PACKS_EN, ZH as _PACKS_ZH  # noqa: E402 (kept
 
 EN.update(_PACKS_EN)
 ZH.update(_PACKS_ZH)
+
+from .scratch import messages as _scratch  # noqa: E402 - each feature keeps its own codes; one table
+
+for _own, _theirs in ((EN, _scratch.EN), (ZH, _scratch.ZH)):
+    _own.update({k: v for k, v in _theirs.items() if k not in _own})
+
 MESSAGES: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}

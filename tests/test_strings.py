@@ -22,7 +22,8 @@ COMPONENTS = {"Markdown", "Button", "HTML", "Textbox", "Dropdown", "Radio", "Che
               "Accordion", "Plot", "Dataframe", "File", "Label", "JSON", "Code", "Chatbot", "Examples"}
 # Keys built at run time from a prefix (reasons, pattern names, per-scenario texts, form fields, core codes).
 DYNAMIC = ("reason_", "at_pat_", "at_fig_", "sc_s_", "sc_origin_", "field_", "help_", "fi_phase_",
-           "fi_demo_", "lang_code", "at_view_", "at_help_", "sc_col_", "col_", "fi_col_", "tour_")
+           "fi_demo_", "lang_code", "at_view_", "at_help_", "sc_col_", "col_", "fi_col_", "tour_", "fs_phase_",
+           "fs_src_")
 
 
 def fields(text: str) -> set[str]:

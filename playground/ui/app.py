@@ -13,6 +13,7 @@ from .generate.layout import build_generation_tab
 from .header import build_header, wire_header
 from .model_picker import build_model_picker
 from .scenarios.layout import build_scenarios_tab
+from .scratch.layout import build_scratch_tab
 from .teacher.layout import build_teacher_tab, wire_teacher
 from .tour.layout import build_tour_tab, wire_tour
 
@@ -21,6 +22,7 @@ TABS = [  # (id used by links and the tour, label key, builder), in screen order
     ("generate", "tab_generate", build_generation_tab),
     ("attention", "at_tab", build_attention_tab),
     ("finetune", "fi_tab", build_finetune_tab),
+    ("scratch", "fs_tab", build_scratch_tab),
     ("scenarios", "sc_tab", build_scenarios_tab),
 ]
 

@@ -18,7 +18,7 @@ import gradio as gr
 
 from .forms import Form, bounds
 
-TABS = ("tour", "generate", "attention", "finetune", "scenarios")
+TABS = ("tour", "generate", "attention", "finetune", "scratch", "scenarios")
 MAX_PARAM_CHARS = 4000  # a longer value in a link is ignored (the tabs have their own, larger input limits)
 
 

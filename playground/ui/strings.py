@@ -90,10 +90,11 @@ def _merge() -> None:
     from .generate import lab_strings as lab
     from .generate import strings as generate
     from .scenarios import strings as scenarios
+    from .scratch import strings as scratch
     from .teacher import strings as teacher
     from .tour import strings as tour
 
-    for tab in (generate, lab, attention, finetune, scenarios, tour, teacher):
+    for tab in (generate, lab, attention, finetune, scratch, scenarios, tour, teacher):
         clash = set(tab.EN) & set(EN)
         if clash:
             raise KeyError(f"UI string keys defined twice: {sorted(clash)}")
