@@ -87,6 +87,8 @@ class GenerationSettings:
                            help="Keep the smallest set of tokens whose probabilities add up to p (1 = off).")
     min_p: float = setting(0.0, min=0.0, max=0.5, step=0.01,
                            help="Drop tokens below min-p times the top token's probability (0 = off).")
+    typical_p: float = setting(1.0, min=0.05, max=1.0, step=0.01,
+                               help="Keep the tokens whose surprise is closest to the average surprise (1 = off).")
     repetition_penalty: float = setting(1.1, min=1.0, max=2.0, step=0.05,
                                         help="Make tokens already in the text less likely (1 = off).")
     no_repeat_ngram_size: int = setting(0, min=0, max=8, step=1,
@@ -128,6 +130,8 @@ class GenerationSettings:
             kwargs.update(temperature=self.temperature, top_k=self.top_k, top_p=self.top_p)
             if self.min_p > 0:
                 kwargs["min_p"] = self.min_p
+            if self.typical_p < 1.0:
+                kwargs["typical_p"] = self.typical_p
         else:
             # Greedy search applies no sampling warpers; neutral values keep the user's sampling choices out.
             # (top_k is left out: transformers flags top_k=0 as invalid with greedy search.)

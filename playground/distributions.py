@@ -26,14 +26,14 @@ class Alternative:
 
 
 def warp(scores: torch.Tensor, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
-         min_p: float = 0.0) -> torch.Tensor:
+         min_p: float = 0.0, typical_p: float = 1.0) -> torch.Tensor:
     """Apply the sampling warpers in the order ``generate`` does; returns probabilities, same shape.
 
     ``scores``: logits of shape (V,) or (B, V). Uses transformers' own warper classes so the result is exactly
     the distribution the sampler draws from.
     """
     from transformers.generation.logits_process import (MinPLogitsWarper, TemperatureLogitsWarper,
-                                                        TopKLogitsWarper, TopPLogitsWarper)
+                                                        TopKLogitsWarper, TopPLogitsWarper, TypicalLogitsWarper)
 
     x = scores.float().reshape(-1, scores.shape[-1])
     if temperature != 1.0:
@@ -44,6 +44,8 @@ def warp(scores: torch.Tensor, temperature: float = 1.0, top_k: int = 0, top_p: 
         x = TopPLogitsWarper(top_p=top_p)(None, x)
     if min_p > 0:
         x = MinPLogitsWarper(min_p=min_p)(None, x)
+    if typical_p < 1.0:
+        x = TypicalLogitsWarper(mass=typical_p)(None, x)
     return torch.softmax(x, dim=-1).reshape(scores.shape)
 
 

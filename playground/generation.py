@@ -120,7 +120,7 @@ class _EventStreamer:
         s = self.settings
         raw_probs = torch.softmax(raw.float(), dim=-1)
         if s.do_sample:
-            probs = warp(pre, s.temperature, s.top_k, s.top_p, s.min_p)
+            probs = warp(pre, s.temperature, s.top_k, s.top_p, s.min_p, s.typical_p)
         else:
             probs = torch.softmax(pre.float(), dim=-1)
         top = torch.topk(pre.float(), min(self.top_n, pre.numel())).indices.tolist()

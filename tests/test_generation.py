@@ -550,3 +550,28 @@ def test_score_text_refuses_bad_input(tiny_lm, worker):
         score_text(tiny_lm, worker, "  ", LIMITS)
     with pytest.raises(ValueError, match="limit"):
         score_text(tiny_lm, worker, "x" * 30, Limits(max_input_chars=20))
+
+
+def test_typical_p_is_one_declaration_that_reaches_sampler_form_and_generate(tiny_lm, worker):
+    """The newest decoding control: its bounds come from the settings field, the form shows it, ``generate`` gets
+    it, and the probabilities reported per token are the ones the typical-p sampler drew from."""
+    from playground.config import GenerationSettings, Limits
+    from playground.fields import bounds
+    from playground.generation import generate, prepare_prompt
+    from playground.ui.generate.form import GENERATION
+
+    b = bounds(GenerationSettings, "typical_p")
+    assert (b.min, b.max, b.default) == (0.05, 1.0, 1.0)
+    assert "typical_p" in GENERATION.fields
+    settings = GenerationSettings(do_sample=True, typical_p=0.3, top_k=0, top_p=1.0, max_new_tokens=6, seed=3,
+                                  repetition_penalty=1.0)
+    assert settings.to_generate_kwargs()["typical_p"] == 0.3
+    assert "typical_p" not in GenerationSettings(do_sample=False).to_generate_kwargs()
+    done = generate(tiny_lm, worker, prepare_prompt(tiny_lm, Limits(), "The cat"), settings)
+    for event in done.tokens:
+        chosen = next((a for a in event.alternatives if a.token_id == event.token_id), None)
+        assert chosen is None or chosen.prob > 0  # the drawn token survived the filter
+    # ... and tokens the model found likely were filtered out by typical-p (no other filter is on)
+    assert any(a.prob == 0 and a.raw_prob > 0 for e in done.tokens for a in e.alternatives)
+    with pytest.raises(ValueError):
+        GenerationSettings(typical_p=0.0)

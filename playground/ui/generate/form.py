@@ -13,6 +13,7 @@ GENERATION = FormSpec(GenerationSettings, [
     Field("top_k"),
     Field("top_p"),
     Field("min_p", group="advanced"),
+    Field("typical_p", group="advanced"),
     Field("repetition_penalty", group="advanced"),
     Field("no_repeat_ngram_size", group="advanced"),
     Field("num_beams", group="advanced"),

@@ -31,6 +31,9 @@ EN: dict[str, str] = {
     "help_top_k": "Keep only the k most likely tokens.",
     "field_top_p": "Top-p (1 = off)",
     "help_top_p": "Keep the smallest set of tokens whose probabilities add up to p.",
+    "field_typical_p": "Typical-p (1 = off)",
+    "help_typical_p": "Keep the tokens whose surprise is closest to the average surprise, up to this much "
+                      "probability (locally typical sampling).",
     "field_min_p": "Min-p (0 = off)",
     "help_min_p": "Drop tokens less likely than min-p times the top token's probability.",
     "field_repetition_penalty": "Repetition penalty (1 = off)",
@@ -118,6 +121,8 @@ ZH: dict[str, str] = {
     "help_top_k": "只保留概率最高的 k 个词元。",
     "field_top_p": "Top-p（1 = 关闭）",
     "help_top_p": "保留累计概率达到 p 的最小词元集合。",
+    "field_typical_p": "Typical-p（1 = 关闭）",
+    "help_typical_p": "只保留“意外程度”最接近平均意外程度的词元，直到累计概率达到该值（局部典型采样）。",
     "field_min_p": "Min-p（0 = 关闭）",
     "help_min_p": "去掉概率低于「最高概率 × min-p」的词元。",
     "field_repetition_penalty": "重复惩罚（1 = 关闭）",
