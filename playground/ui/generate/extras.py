@@ -80,6 +80,7 @@ def build_generation_extras(ctx: UIContext, tab: dict) -> None:
     i18n = ctx.i18n
     with gr.Accordion(i18n("cmp_title"), open=False):
         gr.Markdown(i18n("cmp_help"))
+        gr.Markdown(i18n("cmp_base_instruct"), elem_id="cmp-base-instruct")
         with gr.Row():
             a_inputs, a_outputs = _setup_column(ctx, "a_", "cmp_a", SETUP.target(do_sample=False))
             b_inputs, b_outputs = _setup_column(ctx, "b_", "cmp_b", SETUP.target(do_sample=True, temperature=1.3))

