@@ -138,3 +138,14 @@ def test_branch_and_sample_in_the_browser(launched_app):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "lab.png"), full_page=True)
         browser.close()
+
+
+@pytest.mark.slow
+def test_show_the_code_gives_a_runnable_script_for_the_settings_on_screen(client):
+    args = generate_args("The sea is", BUNDLED, mode="chat", temperature=1.3, do_sample=True, typical_p=0.9, seed=7)
+    args.pop("max_time", None)
+    code = call(client, "generate_code", **{k: v for k, v in args.items() if k != "history"}, system="Be brief.")
+    compile(code, "shown.py", "exec")  # valid Python
+    assert "HuggingFaceTB/SmolLM2-135M-Instruct" in code and "apply_chat_template" in code
+    assert "'temperature': 1.3" in code and "'typical_p': 0.9" in code and "torch.manual_seed(7)" in code
+    assert "Be brief." in code

@@ -208,6 +208,10 @@ def build_generation_lab(ctx: UIContext, tab: dict) -> None:
         compare = gr.Button(i18n("lab_tok_run"), elem_id="lab-tok-run")
         tok_view = gr.HTML(elem_id="lab-tok-view")
         gr.Markdown(i18n("lab_tok_why"))
+    with gr.Accordion(i18n("lab_code_title"), open=False, elem_id="lab-code-box"):
+        gr.Markdown(i18n("lab_code_help"))
+        show_code = gr.Button(i18n("lab_code_run"), elem_id="lab-code-run")
+        code = gr.Code(language="python", interactive=False, elem_id="lab-code")
 
     tree = tab["tree"]
     model = ctx.components["model"]
@@ -240,8 +244,22 @@ def build_generation_lab(ctx: UIContext, tab: dict) -> None:
                                model=model, samples=samples, same_seed=same_seed, settings=form)
     wire(run.click, lambda v: sample(ctx, v), sample_inputs, [note, table, firsts], gpu=True,
          concurrency_id="model", api_name="sample")
+    wire(show_code.click, lambda v: code_for(ctx, v), ctx.inputs(mode=tab["mode"], prompt=tab["prompt"],
+         system=tab["system"], model=model, settings=form), code, concurrency_id="light", api_name="generate_code")
     wire(compare.click, lambda v: tokenizers_view(ctx, v), ctx.inputs(text=text, prompt=tab["prompt"], model=model),
          tok_view, concurrency_id="light", api_name="tokenizers")
+
+
+def code_for(ctx: UIContext, v: Values) -> str:
+    """``model.generate`` with the tab's prompt and settings, as a script (see ``playground.showcode``)."""
+    from ... import bundled
+    from ...showcode import generation_code
+    from ..context import spec_from_choice
+
+    settings = h.settings_of(ctx, v)
+    spec = spec_from_choice(v.model, ctx, v.request)
+    model = {"bundled": bundled.HUB_ID, "hub": spec.ref}.get(spec.source, spec.name)
+    return generation_code(model, settings, v.prompt or "", chat=v.mode == h.CHAT, system=v.system or "")
 
 
 def pick_row(ctx: UIContext, v: Values):

@@ -5,6 +5,10 @@ EN: dict[str, str] = {
     "lab_branch_help": "Generate something first. Then pick a position (or click a row of *Token details*), choose "
                        "one of the alternatives the model considered there, and continue from it. Every branch "
                        "joins the tree below with the probability its new token had; pick any branch to walk back.",
+    "lab_code_title": "🐍 Show the code",
+    "lab_code_help": "The minimal Python (torch + transformers) that runs the prompt and the decoding settings on "
+                     "screen, outside this app. Copy it with the button in the box's corner.",
+    "lab_code_run": "Show the code for these settings",
     "lab_branch": "Branch",
     "lab_position": "Token position",
     "lab_alternative": "Alternative at that position",
@@ -49,6 +53,9 @@ ZH: dict[str, str] = {
     "lab_branch_title": "🌿 分叉：如果模型当时选了另一个词元呢？",
     "lab_branch_help": "先生成一段文字。然后选一个位置（或点击 *词元详情* 里的一行），从模型在那里考虑过的候选中挑一个，"
                        "从它继续生成。每个分支都会加入下面的树，并标出它的新词元当时的概率；选任意一个分支即可回看。",
+    "lab_code_title": "🐍 查看代码",
+    "lab_code_help": "在本应用之外运行屏幕上的提示和解码设置所需的最少 Python 代码（torch + transformers）。可用框角的按钮复制。",
+    "lab_code_run": "显示这些设置的代码",
     "lab_branch": "分支",
     "lab_position": "词元位置",
     "lab_alternative": "该位置的候选词元",
