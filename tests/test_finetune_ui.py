@@ -225,8 +225,7 @@ def test_the_ready_made_run_shows_at_once_and_becomes_the_sessions_model(launche
                                                                     demo="lighthouse_tea_en")
     assert "Ready-made" in status and "perplexity" in results.lower() and "fi-cmp" in table and "pg-tok" in diff
     assert plot is not None  # the loss curve of the run that was trained beforehand
-    *_, stats, _table, _prompt, _tree = call(mine, "generate", **generate_args("Ahoy", SESSION_CHOICE,
-                                                                               max_new_tokens=6))
+    *_, stats, _table, _prompt = call(mine, "generate", **generate_args("Ahoy", SESSION_CHOICE, max_new_tokens=6))
     assert "6 tokens" in stats
     with pytest.raises(AppError):
         call(other, "generate", **generate_args("Ahoy", SESSION_CHOICE, max_new_tokens=6))
