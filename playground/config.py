@@ -47,6 +47,7 @@ class Limits:
     max_models: int = _limit("max_models", "Loaded models kept in memory (LRU).")
     queue_size: int = _limit("queue_size", "Requests waiting in the Gradio queue.")
     concurrency: int = _limit("concurrency", "Model requests running at once (others queue).")
+    max_batch: int = _limit("max_batch", "Generations decoded together in one forward pass.")
     max_file_size: str = _limit("max_file_size", "Largest upload.")
     top_alternatives: int = _limit("top_alternatives", "Alternatives kept per generated token.")
 

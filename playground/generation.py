@@ -17,6 +17,7 @@ import queue
 import random
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -101,7 +102,7 @@ class _EventStreamer:
         self.stopped_by_sequence = False
         self.first_token_at: float | None = None
         self._prompt_seen = False
-        self._eos = set(_eos_ids(lm))
+        self.eos = set(_eos_ids(lm))
 
     def put(self, value: torch.Tensor) -> None:
         if not self._prompt_seen:  # generate() first hands over the prompt
@@ -123,13 +124,20 @@ class _EventStreamer:
             probs = warp(pre, s.temperature, s.top_k, s.top_p, s.min_p, s.typical_p)
         else:
             probs = torch.softmax(pre.float(), dim=-1)
+        self.emit_token(token_id, pre, probs, raw_probs, last)
+
+    def emit_token(self, token_id: int, pre: torch.Tensor, probs: torch.Tensor, raw_probs: torch.Tensor,
+                   last: bool = False) -> None:
+        """One TokenEvent from the chosen token and its distributions: ``pre`` (scores after the penalties, which
+        rank the alternatives), ``probs`` (what the sampler drew from) and ``raw_probs`` (the model's softmax)."""
         top = torch.topk(pre.float(), min(self.top_n, pre.numel())).indices.tolist()
         tok = self.lm.tokenizer
         alternatives = tuple(Alternative(i, token_label(tok, i), float(probs[i]), float(raw_probs[i])) for i in top)
         self.ids.append(token_id)
         # The last token (length limit or end-of-sequence) flushes text held back for a possible continuation,
         # so the streamed pieces add up to the final text.
-        delta = self._advance_text(final=last or len(self.ids) >= s.max_new_tokens or token_id in self._eos)
+        delta = self._advance_text(final=last or len(self.ids) >= self.settings.max_new_tokens
+                                   or token_id in self.eos)
         event = TokenEvent(len(self.events), token_id, token_label(tok, token_id), delta,
                            float(probs[token_id]), float(raw_probs[token_id]), alternatives)
         self.events.append(event)
@@ -204,17 +212,22 @@ def _run_generate(lm: LoadedModel, prompt: PreparedPrompt, settings: GenerationS
     finally:
         if hook is not None:
             hook.remove()
+    return finished_info(lm, streamer, stop, settings, started)
+
+
+def finished_info(lm: LoadedModel, streamer: _EventStreamer, stop: threading.Event, settings: GenerationSettings,
+                  started: float) -> dict:
+    """What a finished request hands back to ``stream``: its text, events, timings and why it ended."""
     elapsed = time.perf_counter() - started
     n = len(streamer.events)
-    eos = set(_eos_ids(lm))
     if streamer.stopped_by_sequence:
         reason = "stop_sequence"
-    elif stop.is_set():
-        reason = "stopped"
-    elif n and streamer.events[-1].token_id in eos:
+    elif n and streamer.events[-1].token_id in streamer.eos:
         reason = "eos"
     elif n >= settings.max_new_tokens:
         reason = "length"
+    elif stop.is_set():
+        reason = "stopped"
     elif settings.max_time is not None and elapsed >= settings.max_time * 0.95:
         reason = "max_time"
     else:
@@ -246,6 +259,27 @@ def _eos_ids(lm: LoadedModel) -> list[int]:
     return [eos] if isinstance(eos, int) else list(eos or [])
 
 
+def _start(lm: LoadedModel, worker: ComputeWorker, prompt: PreparedPrompt, settings: GenerationSettings,
+           out: "queue.Queue", stop: threading.Event, seed: int, limits: Limits) -> Future:
+    """Hand the request to the worker: a row of the shared batch when the worker has its own thread, the same loop
+    run alone inside a job otherwise (ZeroGPU, or a caller already on the worker), ``model.generate`` for beam
+    search and for models whose cache cannot be batched. The Future resolves to ``finished_info``'s dict."""
+    from . import batching
+
+    if settings.num_beams > 1 or not batching.supports_batching(lm):
+        return worker.submit(_run_generate, lm, prompt, settings, out, stop, seed, limits.top_alternatives)
+    streamer = _EventStreamer(lm, settings, out, stop, limits.top_alternatives, [], _Recorder())
+    row = batching.Row(list(prompt.input_ids), settings, streamer, stop, seed)
+    row.summary = lambda: finished_info(lm, streamer, stop, settings, row.started)
+    if worker.dedicated and not worker.in_worker():
+        joined = worker.submit(batching.join, worker, lm, row, limits.max_batch)
+        joined.add_done_callback(lambda f: f.exception() is None or row.future.done()
+                                 or row.future.set_exception(f.exception()))
+        return row.future
+    worker.submit(batching.run_alone, lm, row)
+    return row.future
+
+
 def stream(lm: LoadedModel, worker: ComputeWorker, prompt: PreparedPrompt, settings: GenerationSettings,
            limits: Limits | None = None, stop_event: threading.Event | None = None) -> Iterator[Event]:
     """Generate with live token events; the last item is a ``GenerationDone``.
@@ -258,8 +292,7 @@ def stream(lm: LoadedModel, worker: ComputeWorker, prompt: PreparedPrompt, setti
     seed = settings.seed if settings.seed is not None else random.randrange(2**32)
     stop = stop_event or threading.Event()
     out: "queue.Queue[TokenEvent]" = queue.Queue()
-    future = worker.submit(_run_generate, lm, prompt, settings, out, stop, seed, limits.top_alternatives,
-                           batch_key=f"generate:{lm.spec.key}")
+    future = _start(lm, worker, prompt, settings, out, stop, seed, limits)
     try:
         while True:
             try:

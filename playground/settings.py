@@ -102,8 +102,11 @@ VARIABLES: tuple[Variable, ...] = (
     _V("PLAYGROUND_MAX_TIME", "float", 120.0, "seconds one generation may run", 1, 3600, shown="120"),
     _V("PLAYGROUND_MAX_MODELS", "int", 2, "models kept loaded (LRU)", 1, 16),
     _V("PLAYGROUND_QUEUE_SIZE", "int", 64, "requests waiting in the queue", 1, 10_000),
-    _V("PLAYGROUND_CONCURRENCY", "int", 1, "model requests running at once (the rest wait in line and see their place)",
+    _V("PLAYGROUND_CONCURRENCY", "int", 1, "other model requests (attention, scoring, loading) running at once; "
+       "generations are batched instead (`PLAYGROUND_MAX_BATCH`)",
        1, 64),
+    _V("PLAYGROUND_MAX_BATCH", "int", 16, "generations decoded together in one forward pass (continuous "
+       "batching); more wait for a free row", 1, 256),
     _V("PLAYGROUND_MAX_FILE_SIZE", "str", "10mb", "largest upload (gradio size, e.g. `10mb`)"),
     _V("PLAYGROUND_TOP_ALTERNATIVES", "int", 5, "alternatives kept per generated token", 1, 50),
     _V("PLAYGROUND_MAX_ATTENTION_TOKENS", "int", 256, "longer texts are cut (with a notice) in the Attention tab",

@@ -4,8 +4,11 @@ Measured on a 2-core CPU: torch work spread over many OS threads (a new thread p
 handler does) halves bf16 decoding speed, and the slowdown persists. So every forward pass, load and generate
 call goes through ``ComputeWorker.submit``; request handlers only wait for results or read streamed events.
 
-Jobs are queued in arrival order. Each job carries an optional ``batch_key``: jobs with the same key (same model,
-same kind of work) are the ones a later version can serve together in one batched forward pass.
+Jobs are queued in arrival order. Besides jobs the worker drives *steppers*: objects with ``step() -> bool``
+(``playground.batching.Batcher``: every running generation on one model, decoded together). While any stepper is
+active the worker alternates: the jobs already waiting (next-token views, scoring, attention, a training step, a
+row joining a batch), then one step of each stepper. So short jobs wait at most one decode step, never a whole
+generation, and the batch never waits for more than the jobs that were queued before that step.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ class Job:
     fn: Callable[..., Any]
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
-    batch_key: str | None = None
     future: Future = field(default_factory=Future)
 
 
@@ -46,7 +48,9 @@ class ComputeWorker:
         self._queue: "queue.Queue[Job | None]" = queue.Queue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._steppers: dict[Any, Any] = {}  # touched only on the worker thread
         self.jobs_done = 0
+        self.steps_done = 0
 
     def _ensure_started(self) -> None:
         with self._start_lock:
@@ -64,9 +68,9 @@ class ComputeWorker:
         """Jobs waiting (not counting the one running)."""
         return self._queue.qsize()
 
-    def submit(self, fn: Callable[..., Any], *args: Any, batch_key: str | None = None, **kwargs: Any) -> Future:
+    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
         """Queue ``fn(*args, **kwargs)`` for the worker thread; returns a Future with its result."""
-        job = Job(fn, args, kwargs, batch_key)
+        job = Job(fn, args, kwargs)
         if self.in_worker():  # a job that needs more compute runs it inline instead of deadlocking
             self._execute(job)
             return job.future
@@ -91,12 +95,51 @@ class ComputeWorker:
         finally:
             self.jobs_done += 1
 
+    def stepper(self, key: Any) -> Any:
+        """The active stepper under ``key`` (call on the worker thread, i.e. from a job)."""
+        return self._steppers.get(key)
+
+    def add_stepper(self, key: Any, stepper: Any) -> None:
+        """Drive ``stepper.step()`` between jobs until it returns False (call on the worker thread)."""
+        self._steppers[key] = stepper
+
+    @property
+    def batches(self) -> list[Any]:
+        """The active steppers (a snapshot; for status displays)."""
+        return list(self._steppers.values())
+
+    def _step_all(self) -> None:
+        for key, stepper in list(self._steppers.items()):
+            try:
+                alive = stepper.step()
+            except BaseException as exc:  # noqa: BLE001 - a broken stepper fails its own requests, not the worker
+                log.exception("stepper %s failed", key)
+                stepper.fail_all(exc)
+                alive = False
+            if not alive:
+                del self._steppers[key]
+        self.steps_done += 1
+
     def _run(self) -> None:
         while True:
-            job = self._queue.get()
-            if job is None:
-                return
-            self._execute(job)
+            if not self._steppers:
+                job = self._queue.get()
+                if job is None:
+                    return
+                self._execute(job)
+                continue
+            for _ in range(self._queue.qsize()):  # what was waiting before this step; newer jobs after it
+                try:
+                    job = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if job is None:
+                    for stepper in self._steppers.values():
+                        stepper.fail_all(RuntimeError("the compute worker was shut down"))
+                    self._steppers.clear()
+                    return
+                self._execute(job)
+            self._step_all()
 
     def shutdown(self, timeout: float = 5.0) -> None:
         thread = self._thread

@@ -73,6 +73,9 @@ def launch_kwargs(ctx: UIContext) -> dict:
         server_name=settings.read("GRADIO_SERVER_NAME"),
         server_port=settings.read("GRADIO_SERVER_PORT"),
         max_file_size=ctx.engine.limits.max_file_size,
+        # Streaming handlers each hold a thread while they wait for tokens: room for every batched generation
+        # plus the other events (gradio's default is 40).
+        max_threads=max(40, ctx.generation_slots + 24),
         enable_monitoring=False,
         run_history=False,
         mcp_server=False,

@@ -35,6 +35,12 @@ class UIContext:
     teacher_token: str | None = field(default_factory=lambda: settings.read("PLAYGROUND_TEACHER_TOKEN") or None)
     teachers: set[str] = field(default_factory=set)  # session hashes that opened the teacher link
 
+    @property
+    def generation_slots(self) -> int:
+        """Generation events running at once (``concurrency_id="generate"``): twice the batch, so the next rows wait
+        on the compute worker and join at its next step instead of waiting in gradio's queue for a whole answer."""
+        return 2 * self.engine.limits.max_batch
+
     def inputs(self, **parts: "gr.components.Component | Form | dict") -> dict:
         """Named inputs for ``events.wire``: components by name, forms expanded into their fields."""
         named: dict = {}

@@ -108,5 +108,5 @@ def build_generation_extras(ctx: UIContext, tab: dict) -> None:
                             max_new_tokens=form.components["max_new_tokens"], a=a_inputs, b=b_inputs)
     checked = wire(run.click, lambda v: check_compare(ctx, v), cmp_inputs, None, concurrency_limit=None,
                    api_name=False)
-    wire(checked.success, lambda v: compare(ctx, v), cmp_inputs, [*a_outputs, *b_outputs], concurrency_id="model",
-         api_name="compare")
+    wire(checked.success, lambda v: compare(ctx, v), cmp_inputs, [*a_outputs, *b_outputs], concurrency_id="generate",
+         concurrency_limit=ctx.generation_slots, api_name="compare")

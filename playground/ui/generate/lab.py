@@ -228,7 +228,9 @@ def build_generation_lab(ctx: UIContext, tab: dict) -> None:
     wire(tab["table"].select, lambda v: pick_row(ctx, v), ctx.inputs(**base), [position, node_view, alternative,
          tree_view], selection=True, queue=False, api_name=False)
     wire(go.click, grow, ctx.inputs(**base, alternative=alternative, model=model, settings=form),
-         [tree, tree_view, node_view, status, branch], gpu=True, concurrency_id="model", api_name="branch")
+         [tree, tree_view, node_view, status, branch], gpu=True, concurrency_id="generate",
+         concurrency_limit=ctx.generation_slots, api_name="branch")
+
     def list_branches(v: Values):
         """A new generation or branch: list the branches and show the newest at once (no extra click)."""
         tree_ = BranchTree.from_dict(v.tree)
@@ -243,7 +245,7 @@ def build_generation_lab(ctx: UIContext, tab: dict) -> None:
     sample_inputs = ctx.inputs(mode=tab["mode"], prompt=tab["prompt"], system=tab["system"], history=tab["chatbot"],
                                model=model, samples=samples, same_seed=same_seed, settings=form)
     wire(run.click, lambda v: sample(ctx, v), sample_inputs, [note, table, firsts], gpu=True,
-         concurrency_id="model", api_name="sample")
+         concurrency_id="generate", concurrency_limit=ctx.generation_slots, api_name="sample")
     wire(show_code.click, lambda v: code_for(ctx, v), ctx.inputs(mode=tab["mode"], prompt=tab["prompt"],
          system=tab["system"], model=model, settings=form), code, concurrency_id="light", api_name="generate_code")
     wire(compare.click, lambda v: tokenizers_view(ctx, v), ctx.inputs(text=text, prompt=tab["prompt"], model=model),

@@ -106,8 +106,9 @@ def build_generation_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
     gens = []
     for trigger in (run.click, prompt.submit):
         checked = wire(trigger, check, gen_inputs, None, concurrency_limit=None, api_name=False)
-        gens.append(wire(checked.success, generate, gen_inputs, outputs, gpu=True, concurrency_id="model",
-                         show_progress="minimal", api_name="generate" if trigger == run.click else False))
+        gens.append(wire(checked.success, generate, gen_inputs, outputs, gpu=True, concurrency_id="generate",
+                         concurrency_limit=ctx.generation_slots, show_progress="minimal",
+                         api_name="generate" if trigger == run.click else False))
     wire(stop.click, request_stop, ctx.inputs(), None, cancels=gens, queue=False, api_name="stop")
     clear.click(lambda: ([], "", render.tokens_html([], empty=""), "", [], ""), None,
                 [chatbot, output, tokens, stats, table, prompt], queue=False, api_name=False)

@@ -171,8 +171,8 @@ def build_scenarios_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
         ctx.request_stop(v.request)
 
     checked = wire(run.click, check, run_inputs, None, concurrency_limit=None, api_name=False)
-    event = wire(checked.success, run_fn, run_inputs, outputs, gpu=True, concurrency_id="model",
-                 show_progress="minimal", api_name="scenario_run")
+    event = wire(checked.success, run_fn, run_inputs, outputs, gpu=True, concurrency_id="generate",
+                 concurrency_limit=ctx.generation_slots, show_progress="minimal", api_name="scenario_run")
     wire(stop.click, request_stop, ctx.inputs(), None, cancels=[event], queue=False, api_name="scenario_stop")
 
     tabs, gen_prompt, gen_mode = (ctx.components.get(k) for k in ("tabs", "gen_prompt", "gen_mode"))
