@@ -124,6 +124,8 @@ VARIABLES: tuple[Variable, ...] = (
        0, 10**12, shown="500M"),
     _V("PLAYGROUND_TRAINING_WORKER", "str", "shared", "`shared`: training steps interleave with others' generation "
        "on the compute thread; `dedicated`: own thread", choices=("shared", "dedicated")),
+    _V("PLAYGROUND_TRAINING_SHARE", "float", 0.25, "share of the compute thread that training steps may take "
+       "while others are generating (with `shared`; alone they run at full speed)", 0.01, 1.0),
     _V("PLAYGROUND_SESSION_TTL", "float", 3600.0, "seconds a session's fine-tuned model and files are kept",
        1, 30 * 86400, shown="3600"),
     _V("PLAYGROUND_TEACHER_TOKEN", "str", None, "a secret; when set, `/?teacher=<token>` opens the teacher's view "

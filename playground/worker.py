@@ -9,17 +9,25 @@ Jobs are queued in arrival order. Besides jobs the worker drives *steppers*: obj
 active the worker alternates: the jobs already waiting (next-token views, scoring, attention, a training step, a
 row joining a batch), then one step of each stepper. So short jobs wait at most one decode step, never a whole
 generation, and the batch never waits for more than the jobs that were queued before that step.
+
+Training steps are *background* jobs (``call_background``): while a batch is decoding they get at most
+``PLAYGROUND_TRAINING_SHARE`` of the worker's time (a 2-second LoRA step after every 0.1-second decode step would
+make sixteen people's answers crawl); when nobody is generating they run back to back.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import queue
 import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Callable
+
+from . import settings as env_settings
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +38,7 @@ class Job:
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
     future: Future = field(default_factory=Future)
+    background: bool = False  # a training step: takes at most its share of the time while a batch decodes
 
 
 class ComputeWorker:
@@ -49,6 +58,9 @@ class ComputeWorker:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._steppers: dict[Any, Any] = {}  # touched only on the worker thread
+        self._deferred: "collections.deque[Job]" = collections.deque()  # background jobs held back for the batch
+        self._busy = [0.0, 0.0]  # seconds spent [for the batch and other jobs, on background jobs] while it decodes
+        self.background_share = float(env_settings.read("PLAYGROUND_TRAINING_SHARE"))
         self.jobs_done = 0
         self.steps_done = 0
 
@@ -70,7 +82,13 @@ class ComputeWorker:
 
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
         """Queue ``fn(*args, **kwargs)`` for the worker thread; returns a Future with its result."""
-        job = Job(fn, args, kwargs)
+        return self._submit(Job(fn, args, kwargs))
+
+    def call_background(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``call`` for a training step: while generations decode it takes only its share of the worker's time."""
+        return self._submit(Job(fn, args, kwargs, background=True)).result()
+
+    def _submit(self, job: Job) -> Future:
         if self.in_worker():  # a job that needs more compute runs it inline instead of deadlocking
             self._execute(job)
             return job.future
@@ -103,10 +121,12 @@ class ComputeWorker:
         """Drive ``stepper.step()`` between jobs until it returns False (call on the worker thread)."""
         self._steppers[key] = stepper
 
-    @property
-    def batches(self) -> list[Any]:
-        """The active steppers (a snapshot; for status displays)."""
-        return list(self._steppers.values())
+    def load(self) -> dict[str, int]:
+        """A snapshot for status displays: rows decoding together, rows waiting to join, other jobs queued."""
+        steppers = list(self._steppers.values())
+        return {"rows": sum(len(getattr(s, "rows", ())) for s in steppers),
+                "joining": sum(len(getattr(s, "waiting", ())) for s in steppers),
+                "jobs": self._queue.qsize()}
 
     def _step_all(self) -> None:
         for key, stepper in list(self._steppers.items()):
@@ -120,10 +140,20 @@ class ComputeWorker:
                 del self._steppers[key]
         self.steps_done += 1
 
+    def _timed(self, job: Job) -> None:
+        started = time.perf_counter()
+        self._execute(job)
+        self._busy[job.background] += time.perf_counter() - started
+
+    def _background_turn(self) -> bool:
+        spent, background = self._busy
+        return background <= self.background_share * (spent + background)
+
     def _run(self) -> None:
         while True:
             if not self._steppers:
-                job = self._queue.get()
+                self._busy = [0.0, 0.0]
+                job = self._deferred.popleft() if self._deferred else self._queue.get()
                 if job is None:
                     return
                 self._execute(job)
@@ -138,8 +168,15 @@ class ComputeWorker:
                         stepper.fail_all(RuntimeError("the compute worker was shut down"))
                     self._steppers.clear()
                     return
-                self._execute(job)
+                if job.background:
+                    self._deferred.append(job)
+                else:
+                    self._timed(job)
+            if self._deferred and self._background_turn():
+                self._timed(self._deferred.popleft())
+            started = time.perf_counter()
             self._step_all()
+            self._busy[0] += time.perf_counter() - started
 
     def shutdown(self, timeout: float = 5.0) -> None:
         thread = self._thread

@@ -234,3 +234,18 @@ def test_eight_people_at_once_each_get_their_own_answer(launched_app, gpt2_folde
     answers = [job.result(timeout=120)[1] for job in jobs]
     assert answers == expected
     assert max(sizes) >= 2  # some of them shared a forward pass
+
+
+def test_short_jobs_run_between_decode_steps_not_after_the_generation(tiny_lm, worker):
+    """A next-token view or scoring pass asked for while others generate waits for one step, not a whole answer."""
+    from playground.distributions import forward_logits
+
+    prompt = prepare_prompt(tiny_lm, LIMITS, "Hello")
+    long = GenerationSettings(max_new_tokens=400, do_sample=True, seed=2, repetition_penalty=1.0, top_k=0)
+    running = stream(tiny_lm, worker, prompt, long, LIMITS)
+    seen = [next(running) for _ in range(3)]
+    before = worker.steps_done
+    logits = worker.call(forward_logits, tiny_lm, prompt.input_ids)
+    assert worker.steps_done - before <= 2 and logits.shape[0] == len(prompt.input_ids)
+    rest = list(running)
+    assert len(seen) + len(rest) - 1 > 10  # the generation was still going when the short job ran

@@ -128,7 +128,9 @@ def test_branch_and_sample_in_the_browser(launched_app):
         page.get_by_text("Sample (off = greedy").click()  # sampling on: the samples can differ now
         page.click("#lab-sample-box button, #lab-sample-box .label-wrap >> nth=0")
         page.fill("#lab-samples input[type=number]", "5")
-        page.press("#lab-samples input[type=number]", "Enter")
+        page.press("#lab-samples input[type=number]", "Tab")
+        page.wait_for_function("document.querySelector('#lab-samples input[type=range]').value == '5'",
+                               timeout=30_000)  # the slider took the typed number before we click
         page.click("#lab-sample-run")
         page.wait_for_selector("#lab-sample-table tbody tr", timeout=180_000)
         page.wait_for_selector("#lab-first .js-plotly-plot", timeout=30_000)

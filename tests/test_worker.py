@@ -45,3 +45,40 @@ def test_per_call_mode_gives_the_same_greedy_text(tiny_lm, worker):
     settings = GenerationSettings(max_new_tokens=12, do_sample=False)
     assert generate(tiny_lm, per_call, prompt, settings).text == generate(tiny_lm, worker, prompt, settings).text
     assert per_call.call(lambda: threading.current_thread().name) == "per-call-job"
+
+
+def test_training_steps_take_only_their_share_while_a_batch_decodes():
+    """Background jobs (training steps) wait while generations decode, up to PLAYGROUND_TRAINING_SHARE of the
+    time, and run back to back once nobody is generating."""
+    import threading
+    import time
+
+    from playground.worker import ComputeWorker
+
+    w = ComputeWorker(name="share-test")
+    w.background_share = 0.25
+
+    class Decoding:  # stands in for a batch: 200 steps of 10 ms
+        steps, ended = 0, None
+
+        def step(self):
+            time.sleep(0.01)
+            self.steps += 1
+            if self.steps == 200:
+                self.ended = time.perf_counter()
+            return self.steps < 200
+
+    batch = Decoding()
+    w.call(w.add_stepper, "batch", batch)
+    finished = []
+    threads = [threading.Thread(target=lambda: finished.append((w.call_background(time.sleep, 0.05),
+                                                                time.perf_counter())[1])) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(finished) == 20  # none starved
+    during = sum(1 for at in finished if at <= batch.ended)
+    # unthrottled, all 20 (1 s) would run in the first 20 steps; at a 25 % share about 2 s / 3 / 50 ms = 13 fit
+    assert 3 <= during <= 16, during
+    w.shutdown()

@@ -133,7 +133,7 @@ class ScratchJobs:
             self._jobs.pop(owner, None)
 
     def _drive(self, job: ScratchJob, text: str) -> None:
-        call = self.worker.call if self.worker is not None else None
+        call = self.worker.call_background if self.worker is not None else None
         try:
             for event in loop.run(text, job.settings, job.stop, call):
                 with job.lock:

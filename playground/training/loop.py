@@ -46,18 +46,18 @@ def train(folder: str | Path, dataset: Dataset, settings: TrainSettings, worker:
     eval_blocks = list(dataset.val[: settings.max_eval_blocks])
     prompts = [p for p in prompts if p and p.strip()][:4]
     callback(PhaseEvent("loading"))
-    private: PrivateModel = worker.call(PrivateModel, folder, settings, total, device, accelerator)
+    private: PrivateModel = worker.call_background(PrivateModel, folder, settings, total, device, accelerator)
     world = accelerator.num_processes if accelerator is not None else 1
     rank = accelerator.process_index if accelerator is not None else 0
     is_main = rank == 0
     try:
-        trainable, n_params = worker.call(private.counts)
+        trainable, n_params = worker.call_background(private.counts)
         callback(PhaseEvent("evaluating"))
-        before = worker.call(private.eval_loss, eval_blocks)
+        before = worker.call_background(private.eval_loss, eval_blocks)
         callback(EvalEvent(0, before))
         passage = list(dataset.val[0])[:128]
-        base_lp = worker.call(private.logprobs, passage)
-        base_done = worker.call(private.complete, prompts, dataset.chat, settings.compare_tokens) if prompts else []
+        base_lp = worker.call_background(private.logprobs, passage)
+        base_done = worker.call_background(private.complete, prompts, dataset.chat, settings.compare_tokens) if prompts else []
         if prompts and settings.sample_every:
             callback(SampleEvent(0, prompts[0], base_done[0][: 4 * settings.sample_tokens]))
         callback(PhaseEvent("training"))
@@ -78,7 +78,7 @@ def train(folder: str | Path, dataset: Dataset, settings: TrainSettings, worker:
             if before_step is not None:
                 before_step(step)
             t0 = time.perf_counter()
-            loss, n_tok, lr = worker.call(private.step, batch)
+            loss, n_tok, lr = worker.call_background(private.step, batch)
             seconds = time.perf_counter() - t0
             step += 1
             train_seconds += seconds
@@ -89,25 +89,25 @@ def train(folder: str | Path, dataset: Dataset, settings: TrainSettings, worker:
             if stop.is_set():
                 break
             if settings.eval_every and step % settings.eval_every == 0 and step < total:
-                after = worker.call(private.eval_loss, eval_blocks)
+                after = worker.call_background(private.eval_loss, eval_blocks)
                 callback(EvalEvent(step, after))
             if prompts and settings.sample_every and step % settings.sample_every == 0 and step < total:
-                text = worker.call(private.complete, prompts[:1], dataset.chat, settings.sample_tokens)[0]
+                text = worker.call_background(private.complete, prompts[:1], dataset.chat, settings.sample_tokens)[0]
                 callback(SampleEvent(step, prompts[0], text))
         status = "stopped" if step < total else "done"
         if step > 0:
             callback(PhaseEvent("evaluating"))
-            after = worker.call(private.eval_loss, eval_blocks)
+            after = worker.call_background(private.eval_loss, eval_blocks)
             callback(EvalEvent(step, after))
         diff = tuned_done = None
         if step > 0:
             callback(PhaseEvent("comparing"))
-            tuned_lp = worker.call(private.logprobs, passage)
+            tuned_lp = worker.call_background(private.logprobs, passage)
             from ..tokens import token_label
 
             labels = tuple(token_label(private.tokenizer, i) for i in passage[1:])
             diff = TokenDiff(labels, tuple(base_lp), tuple(tuned_lp))
-            tuned_done = worker.call(private.complete, prompts, dataset.chat, settings.compare_tokens) if prompts else []
+            tuned_done = worker.call_background(private.complete, prompts, dataset.chat, settings.compare_tokens) if prompts else []
             if prompts and settings.sample_every:
                 callback(SampleEvent(step, prompts[0], tuned_done[0][: 4 * settings.sample_tokens]))
         target = ""
@@ -115,7 +115,7 @@ def train(folder: str | Path, dataset: Dataset, settings: TrainSettings, worker:
             callback(PhaseEvent("saving"))
             run_dir = Path(out_dir)
             if is_main:
-                worker.call(private.save, run_dir, base_name or str(folder))
+                worker.call_background(private.save, run_dir, base_name or str(folder))
             target = str(run_dir)
         result = TrainResult(run_id, settings.method, status, step, total, time.perf_counter() - started,
                              train_seconds, tokens / train_seconds if train_seconds else 0.0, trainable, n_params,
@@ -130,4 +130,4 @@ def train(folder: str | Path, dataset: Dataset, settings: TrainSettings, worker:
         callback(PhaseEvent(status))
         return result
     finally:
-        worker.call(private.close)
+        worker.call_background(private.close)

@@ -33,6 +33,7 @@ def room_md(ctx: UIContext, v: Values) -> str:
     return "\n\n".join([
         v.t("te_room", people=ctx.presence.count(), running=len(ctx.stops), training=len(running) - waiting,
             waiting=waiting),
+        v.t("te_worker", max=ctx.engine.limits.max_batch, **ctx.engine.worker.load()),
         v.t("te_machine", load=m.load_1min, cores=m.cores, used=m.memory_used_gb, total=m.memory_total_gb,
             rss=m.process_rss_gb)])
 

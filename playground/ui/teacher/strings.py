@@ -8,6 +8,8 @@ EN: dict[str, str] = {
                "fine-tuning runs: **{training}** ({waiting} waiting)",
     "te_machine": "#### The machine\nLoad {load:.1f} on {cores} cores · memory {used:.1f} of {total:.1f} GB · "
                   "this server {rss:.1f} GB",
+    "te_worker": "#### The model\nAnswers being written together: **{rows}** (up to {max} in one pass) · about to "
+                 "join: **{joining}** · other model jobs waiting: **{jobs}**",
     "te_queue_md": "#### Waiting in line",
     "te_col_line": "line",
     "te_line_other": "other",
@@ -37,6 +39,8 @@ ZH: dict[str, str] = {
     "te_room": "#### 教室\n已连接 **{people}** 个页面 · **{running}** 个生成正在运行 · **{training}** 个微调任务"
                "（{waiting} 个在排队）",
     "te_machine": "#### 机器\n负载 {load:.1f}（共 {cores} 核）· 内存已用 {used:.1f} / {total:.1f} GB · 本服务 {rss:.1f} GB",
+    "te_worker": "#### 模型\n正在一起生成的回答：**{rows}** 个（一次前向最多 {max} 个）· 即将加入：**{joining}** 个 · "
+                 "等待中的其他模型任务：**{jobs}** 个",
     "te_queue_md": "#### 排队情况",
     "te_col_line": "队列",
     "te_line_other": "其他",
