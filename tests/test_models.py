@@ -397,3 +397,13 @@ def test_playground_dtype_env_is_respected_by_the_registry(monkeypatch, worker, 
     with pytest.raises(ValueError, match="PLAYGROUND_DTYPE='nonsense' is not valid") as info:
         ModelRegistry(device="cpu", worker=worker).dtype
     assert "bfloat16" in str(info.value)  # it lists what the variable accepts
+
+
+def test_the_dtype_probe_weighs_the_batched_case():
+    """bf16 is chosen where it wins for a room (a batch of rows) without losing much alone, or wins clearly alone."""
+    from playground.devices import bf16_wins
+
+    assert bf16_wins(0.83, 1.5)  # Intel Xeon with AMX: loses alone, wins in a batch
+    assert bf16_wins(1.9, 1.9)  # AMD EPYC with AVX512-BF16: wins everywhere
+    assert not bf16_wins(1.1, 1.1)  # noise-level gains keep fp32
+    assert not bf16_wins(0.6, 1.4)  # a batch win does not pay for a single user twice as slow
