@@ -105,7 +105,7 @@ VARIABLES: tuple[Variable, ...] = (
     _V("PLAYGROUND_CONCURRENCY", "int", 1, "other model requests (attention, scoring, loading) running at once; "
        "generations are batched instead (`PLAYGROUND_MAX_BATCH`)",
        1, 64),
-    _V("PLAYGROUND_MAX_BATCH", "int", 16, "generations decoded together in one forward pass (continuous "
+    _V("PLAYGROUND_MAX_BATCH", "int", 32, "generations decoded together in one forward pass (continuous "
        "batching); more wait for a free row", 1, 256),
     _V("PLAYGROUND_MAX_FILE_SIZE", "str", "10mb", "largest upload (gradio size, e.g. `10mb`)"),
     _V("PLAYGROUND_TOP_ALTERNATIVES", "int", 5, "alternatives kept per generated token", 1, 50),

@@ -6,9 +6,9 @@ call goes through ``ComputeWorker.submit``; request handlers only wait for resul
 
 Jobs are queued in arrival order. Besides jobs the worker drives *steppers*: objects with ``step() -> bool``
 (``playground.batching.Batcher``: every running generation on one model, decoded together). While any stepper is
-active the worker alternates: the jobs already waiting (next-token views, scoring, attention, a training step, a
-row joining a batch), then one step of each stepper. So short jobs wait at most one decode step, never a whole
-generation, and the batch never waits for more than the jobs that were queued before that step.
+active the worker alternates: the jobs already waiting (next-token views, scoring, attention, a row joining a
+batch), for about as long as the last step took, then one step of each stepper. So a short job waits a step or two,
+never a whole generation, and when a room keeps sending short jobs, they and the batch share the thread.
 
 Training steps are *background* jobs (``call_background``): while a batch is decoding they get at most
 ``PLAYGROUND_TRAINING_SHARE`` of the worker's time (a 2-second LoRA step after every 0.1-second decode step would
@@ -30,6 +30,8 @@ from typing import Any, Callable
 from . import settings as env_settings
 
 log = logging.getLogger(__name__)
+
+MIN_JOB_BUDGET = 0.05  # seconds of short jobs allowed between two batch steps, at least
 
 
 @dataclass
@@ -59,6 +61,7 @@ class ComputeWorker:
         self._start_lock = threading.Lock()
         self._steppers: dict[Any, Any] = {}  # touched only on the worker thread
         self._deferred: "collections.deque[Job]" = collections.deque()  # background jobs held back for the batch
+        self._last_step = 0.0
         self._busy = [0.0, 0.0]  # seconds spent [for the batch and other jobs, on background jobs] while it decodes
         self.background_share = float(env_settings.read("PLAYGROUND_TRAINING_SHARE"))
         self.jobs_done = 0
@@ -158,7 +161,12 @@ class ComputeWorker:
                     return
                 self._execute(job)
                 continue
-            for _ in range(self._queue.qsize()):  # what was waiting before this step; newer jobs after it
+            # The jobs that were waiting before this step (newer ones after it), for about as long as the last step
+            # took: when a room keeps sending short jobs, they and the batch share the thread half and half.
+            budget, spent = max(self._last_step, MIN_JOB_BUDGET), 0.0
+            for _ in range(self._queue.qsize()):
+                if spent >= budget:
+                    break
                 try:
                     job = self._queue.get_nowait()
                 except queue.Empty:
@@ -171,12 +179,15 @@ class ComputeWorker:
                 if job.background:
                     self._deferred.append(job)
                 else:
+                    started = time.perf_counter()
                     self._timed(job)
+                    spent += time.perf_counter() - started
             if self._deferred and self._background_turn():
                 self._timed(self._deferred.popleft())
             started = time.perf_counter()
             self._step_all()
-            self._busy[0] += time.perf_counter() - started
+            self._last_step = time.perf_counter() - started
+            self._busy[0] += self._last_step
 
     def shutdown(self, timeout: float = 5.0) -> None:
         thread = self._thread

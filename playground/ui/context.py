@@ -41,6 +41,12 @@ class UIContext:
         on the compute worker and join at its next step instead of waiting in gradio's queue for a whole answer."""
         return 2 * self.engine.limits.max_batch
 
+    def update_every(self, seconds: float) -> float:
+        """Seconds between two streamed updates of one page: ``seconds`` while few people generate, longer in a full
+        room. Every update is rendered and sent by the same two cores that compute the tokens: sixteen streams
+        updating every 80 ms halved the tokens/s the room got (``bench/load.py``)."""
+        return seconds * max(1.0, len(self.stops) / 4)
+
     def inputs(self, **parts: "gr.components.Component | Form | dict") -> dict:
         """Named inputs for ``events.wire``: components by name, forms expanded into their fields."""
         named: dict = {}

@@ -126,10 +126,10 @@ def run_generation(ctx: UIContext, v: Values) -> Iterator[tuple]:
                 return
             events.append(event)
             text += event.text
-            if now - last_text < TEXT_EVERY:
+            if now - last_text < ctx.update_every(TEXT_EVERY):
                 continue
             last_text = now
-            if now - last_tokens >= TOKENS_EVERY:
+            if now - last_tokens >= ctx.update_every(TOKENS_EVERY):
                 last_tokens = now
                 tokens_html = render.tokens_html(events, **labels)
             yield (base + [{"role": "assistant", "content": text}] if chat else gr.skip(),

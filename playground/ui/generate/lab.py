@@ -121,7 +121,7 @@ def continue_branch(ctx: UIContext, v: Values):
                 done = event
                 break
             text += event.text
-            if time.monotonic() - last > TEXT_EVERY:
+            if time.monotonic() - last > ctx.update_every(TEXT_EVERY):
                 last = time.monotonic()
                 yield gr.skip(), gr.skip(), gr.skip(), v.t("lab_continuing", text=text[-200:]), gr.skip()
     finally:

@@ -103,7 +103,7 @@ def _generate(ctx: UIContext, lm, prepared: PreparedPrompt, settings: Generation
                 break
             text += event.text
             now = time.monotonic()
-            if now - last >= TEXT_EVERY:
+            if now - last >= ctx.update_every(TEXT_EVERY):
                 last = now
                 yield text
     finally:
