@@ -36,6 +36,7 @@ import torch
 from .config import GenerationSettings
 from .distributions import warp
 from .models import LoadedModel
+from .prefixes import PrefixStore
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class Row:
     cache: object = None  # the row's own cache during a chunked prefill
     processors: list = field(default_factory=list)
     summary: Callable[[], dict] | None = None  # what the finished row's Future resolves to (set by its creator)
+    prefix: tuple[int, ...] = ()  # the cached prompt beginning its prefill starts from
 
     @property
     def done(self) -> bool:
@@ -109,6 +111,7 @@ class Batcher:
         model = lm.model
         self._base = model.get_base_model() if hasattr(model, "get_base_model") else model
         self._keep_arg = "logits_to_keep" in inspect.signature(self._base.forward).parameters
+        self.prefixes = PrefixStore.of(lm)
         self.waiting: list[Row] = []
         self.rows: list[Row] = []  # in batch order
         self.cache = None
@@ -134,6 +137,25 @@ class Batcher:
         if s.no_repeat_ngram_size:
             row.processors.append(NoRepeatNGramLogitsProcessor(s.no_repeat_ngram_size))
         self.waiting.append(row)
+
+    def _cache_from(self, prefix: tuple[int, ...], rows: int):
+        """A new cache holding a stored prefix's key/values for ``rows`` rows (or empty)."""
+        cache = self._new_cache()
+        if prefix:
+            for layer, (k, v) in zip(cache.layers, self.prefixes.entries[prefix]):
+                layer.lazy_initialization(k, v)
+                layer.keys, layer.values = k.expand(rows, -1, -1, -1).clone(), v.expand(rows, -1, -1, -1).clone()
+        return cache
+
+    def _learn(self, row: Row, cache, index: int, start: int, available: int | None = None) -> None:
+        """Keep the beginning ``row`` shares with a recent prompt, read from its freshly prefilled ``cache`` (batch row
+        ``index``, its first real token at column ``start``; ``available``: prompt tokens in it so far)."""
+        n = min(self.prefixes.worth_keeping(row.prompt_ids), available or len(row.prompt_ids))
+        if n and n > len(row.prefix):
+            self.prefixes.keep(tuple(row.prompt_ids[:n]),
+                               [(layer.keys[index:index + 1, :, start:start + n].clone(),
+                                 layer.values[index:index + 1, :, start:start + n].clone())
+                                for layer in cache.layers])
 
     def step(self) -> bool:
         """One scheduling step; returns whether rows remain."""
@@ -217,31 +239,39 @@ class Batcher:
         self._choose(self.rows, logits)
 
     def _admit(self) -> None:
-        """Prefill waiting rows: the short prompts that fit the step's token budget together in one forward, and one
-        chunk of the oldest long prompt (so short prompts never wait behind a long one, and a long one always
-        advances). Rows whose prompt is complete draw their first token and join the batch."""
+        """Prefill waiting rows: the short prompts that fit the step's token budget together in one forward (those
+        starting with the same stored prefix, computing only what follows it), and one chunk of the oldest long
+        prompt (so short prompts never wait behind a long one, and a long one always advances). Rows whose prompt
+        is complete draw their first token and join the batch."""
         free = self.max_batch - len(self.rows)
-        group, longest = [], 0
+        for row in self.waiting:
+            if row.cache is None:
+                row.prefix = self.prefixes.longest(row.prompt_ids)
+        group: list[Row] = []
+        longest = 0
         for row in self.waiting:
             if len(group) == free:
                 break
-            if row.cache is not None or len(row.prompt_ids) > self.prefill_budget:
+            rest = len(row.prompt_ids) - len(row.prefix)
+            if row.cache is not None or rest > self.prefill_budget or (group and row.prefix != group[0].prefix):
                 continue
-            longest_if = max(longest, len(row.prompt_ids))
+            longest_if = max(longest, rest)
             if group and longest_if * (len(group) + 1) > self.prefill_budget:
                 break
             group.append(row)
             longest = longest_if
         if group:
             self._prefill_group(group, longest)
-        long = next((r for r in self.waiting if r.cache is not None or len(r.prompt_ids) > self.prefill_budget), None)
+        long = next((r for r in self.waiting if r.cache is not None
+                     or len(r.prompt_ids) - len(r.prefix) > self.prefill_budget), None)
         if long is not None and len(self.rows) < self.max_batch:
             self._prefill_chunk(long)
 
     def _prefill_chunk(self, row: Row) -> None:
         """A long prompt: one chunk into the row's own cache; the last chunk draws its first token and joins."""
         if row.cache is None:
-            row.cache = self._new_cache()
+            row.cache = self._cache_from(row.prefix, 1)
+            row.prefilled = len(row.prefix)
         start, end = row.prefilled, min(len(row.prompt_ids), row.prefilled + self.prefill_budget)
         device = self.lm.device
         ids = torch.tensor([row.prompt_ids[start:end]], device=device)
@@ -252,6 +282,8 @@ class Batcher:
             self.waiting.remove(row)
             self._fail(row, exc)
             return
+        if start == len(row.prefix):
+            self._learn(row, row.cache, 0, 0, available=end)
         row.prefilled = end
         if end < len(row.prompt_ids):
             return
@@ -261,14 +293,17 @@ class Batcher:
         row.cache = None
 
     def _prefill_group(self, group: list[Row], longest: int) -> None:
-        """Short prompts together: left-padded to the longest, one forward."""
+        """Short prompts together, after their shared stored prefix (if any): left-padded to the longest, one
+        forward. A row's cache then reads [prefix][padding][rest of its prompt]; the mask hides the padding."""
         device = self.lm.device
         pad = self.lm.tokenizer.pad_token_id or 0
-        ids = torch.tensor([[pad] * (longest - len(r.prompt_ids)) + r.prompt_ids for r in group], device=device)
-        mask = torch.tensor([[0] * (longest - len(r.prompt_ids)) + [1] * len(r.prompt_ids) for r in group],
-                            device=device)
-        positions = (mask.cumsum(1) - 1).clamp(min=0)
-        cache = self._new_cache()
+        prefix = group[0].prefix
+        rests = [r.prompt_ids[len(prefix):] for r in group]
+        ids = torch.tensor([[pad] * (longest - len(rest)) + rest for rest in rests], device=device)
+        rest_mask = torch.tensor([[0] * (longest - len(rest)) + [1] * len(rest) for rest in rests], device=device)
+        positions = len(prefix) + (rest_mask.cumsum(1) - 1).clamp(min=0)
+        mask = torch.cat([rest_mask.new_ones((len(group), len(prefix))), rest_mask], dim=1)
+        cache = self._cache_from(prefix, len(group))
         for row in group:
             self.waiting.remove(row)
         try:
@@ -277,9 +312,11 @@ class Batcher:
             for row in group:
                 self._fail(row, exc)
             return
-        for row in group:
+        for i, row in enumerate(group):
             row.length = len(row.prompt_ids)
             row.prefilled = row.length
+            if not prefix:
+                self._learn(row, cache, i, longest - len(rests[i]))
         self._join(group, cache, mask, logits)
 
     def _join(self, rows: list[Row], cache, mask: torch.Tensor, logits: torch.Tensor) -> None:

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from playground import batching
+from playground import batching, prefixes
 from playground.config import GenerationSettings, Limits
 from playground.generation import GenerationDone, _run_generate, generate, prepare_prompt, stream
 
@@ -249,3 +249,24 @@ def test_short_jobs_run_between_decode_steps_not_after_the_generation(tiny_lm, w
     assert worker.steps_done - before <= 2 and logits.shape[0] == len(prompt.input_ids)
     rest = list(running)
     assert len(seen) + len(rest) - 1 > 10  # the generation was still going when the short job ran
+
+
+def test_a_shared_prompt_beginning_is_computed_once_and_changes_nothing(tiny_lm, worker, monkeypatch):
+    """A classroom's prompts start alike (a chat template's system turn): once two requests shared a beginning, its
+    key/values are kept and later requests compute only the rest, with the same tokens as before."""
+    start = "the cat sat on the mat and the dog sat on the log " * 2
+    endings = ["Hello", "A dog ran", "Once upon a time", "the mat", "on the hill"]
+    prepared = [prepare_prompt(tiny_lm, LIMITS, start + e) for e in endings]
+    expected = [reference(tiny_lm, worker, p, GREEDY) for p in prepared]
+    store = prefixes.PrefixStore.of(tiny_lm)
+    store.entries.clear()
+    store.recent.clear()
+    first = together(worker, [lambda p=p: generate(tiny_lm, worker, p, GREEDY, LIMITS) for p in prepared[:2]])
+    assert store.entries and all(len(k) >= prefixes.MIN_PREFIX for k in store.entries)
+    hits = store.hits
+    again = together(worker, [lambda p=p: generate(tiny_lm, worker, p, GREEDY, LIMITS) for p in prepared])
+    assert store.hits > hits  # the later prompts started from the kept beginning
+    assert [ids(d) for d in first] == expected[:2] and [ids(d) for d in again] == expected
+    monkeypatch.setattr(batching, "PREFILL_BUDGET", 8)  # a long rest after the kept beginning goes in chunks
+    long = prepare_prompt(tiny_lm, LIMITS, start + " ".join(endings * 2))
+    assert ids(generate(tiny_lm, worker, long, GREEDY, LIMITS)) == reference(tiny_lm, worker, long, GREEDY)
