@@ -91,6 +91,8 @@ REASON_RE = re.compile(r"stopped:\s*([^·]+?)\s*(?:·|$)")
 
 
 # ------------------------------------------------------------------------------------------------ process state
+from playground.config import Limits  # noqa: E402
+
 
 def loadavg() -> str:
     try:
@@ -100,10 +102,13 @@ def loadavg() -> str:
         return "?"
 
 
+SERVER_PID = "self"  # the app's process: this one, or the `python app.py` child (--server process)
+
+
 def proc_status_kb(field: str) -> int:
-    """VmRSS / VmHWM of this process in kB (0 where /proc is missing)."""
+    """VmRSS / VmHWM of the app's process in kB (0 where /proc is missing)."""
     try:
-        with open("/proc/self/status") as fh:
+        with open(f"/proc/{SERVER_PID}/status") as fh:
             for line in fh:
                 if line.startswith(field + ":"):
                     return int(line.split()[1])
@@ -147,7 +152,7 @@ def free_port() -> int:
 
 
 def start_app():
-    """The real app with its default limits, served here on a free local port; returns (demo, ctx, url)."""
+    """The real app with its default limits, served here on a free local port; returns (close, url)."""
     from playground.engine import Engine
     from playground.ui import build_app, launch_kwargs
 
@@ -155,7 +160,43 @@ def start_app():
     kwargs = launch_kwargs(ctx)
     kwargs.update(server_name="127.0.0.1", server_port=free_port(), quiet=True, prevent_thread_lock=True)
     demo.launch(**kwargs)
-    return demo, ctx, f"http://127.0.0.1:{kwargs['server_port']}/"
+
+    def close() -> None:
+        demo.close()
+        ctx.engine.worker.shutdown()
+
+    return close, f"http://127.0.0.1:{kwargs['server_port']}/"
+
+
+def start_server_process():
+    """``python app.py`` in its own process, as an operator runs it: the simulated users' own work (gradio_client
+    parsing every streamed update) then never holds the server's interpreter lock. Returns (close, url)."""
+    import subprocess
+    import urllib.request
+
+    global SERVER_PID
+    port = free_port()
+    env = dict(os.environ, GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port))
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, str(root / "app.py")], cwd=root, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    SERVER_PID = str(proc.pid)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                raise SystemExit("the app did not start (python app.py exited)")
+            time.sleep(0.5)
+
+    def close() -> None:
+        proc.terminate()
+        proc.wait(30)
+
+    return close, url
 
 
 class Clients:
@@ -430,6 +471,8 @@ def main() -> None:
     ap.add_argument("--mixed", action="store_true", help="also the mixed round (default when no --n is given)")
     ap.add_argument("--mixed-only", action="store_true", help="only the mixed round")
     ap.add_argument("--quick", action="store_true", help="1 and 4 users, 16 tokens, no mixed round: a smoke check")
+    ap.add_argument("--in-process", action="store_true",
+                    help="serve the app inside this process (its users then share the interpreter lock with it)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.quick:
@@ -440,10 +483,11 @@ def main() -> None:
     load_start = loadavg()
     print(f"# Load benchmark\n\nloadavg at start: {load_start}", flush=True)
     t = time.perf_counter()
-    demo, ctx, url = start_app()
-    limits = ctx.engine.limits
-    print(f"app at {url} (built and launched in {time.perf_counter() - t:.1f} s); queue size {limits.queue_size}, "
-          f"generation slots {ctx.generation_slots}, max batch {limits.max_batch}, concurrency {limits.concurrency}",
+    close, url = start_app() if args.in_process else start_server_process()
+    limits = Limits.from_env()
+    print(f"app at {url} ({'in this process' if args.in_process else 'python app.py in its own process'}, "
+          f"started in {time.perf_counter() - t:.1f} s); queue size {limits.queue_size}, "
+          f"generation slots {2 * limits.max_batch}, max batch {limits.max_batch}, concurrency {limits.concurrency}",
           flush=True)
     clients = Clients(url)
     try:
@@ -469,8 +513,7 @@ def main() -> None:
             mixed_round(clients, args.tokens, args.train_steps, args.think)
     finally:
         clients.close()
-        demo.close()
-        ctx.engine.worker.shutdown()
+        close()
     print(f"\npeak RSS of the process (VmHWM): {mib(proc_status_kb('VmHWM'))} MiB")
     print(f"loadavg at start: {load_start}\nloadavg at end:   {loadavg()}", flush=True)
 

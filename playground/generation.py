@@ -280,6 +280,9 @@ def _start(lm: LoadedModel, worker: ComputeWorker, prompt: PreparedPrompt, setti
     return row.future
 
 
+_FINISHED = object()  # queued by ``stream`` after a request's last event
+
+
 def stream(lm: LoadedModel, worker: ComputeWorker, prompt: PreparedPrompt, settings: GenerationSettings,
            limits: Limits | None = None, stop_event: threading.Event | None = None) -> Iterator[Event]:
     """Generate with live token events; the last item is a ``GenerationDone``.
@@ -293,17 +296,19 @@ def stream(lm: LoadedModel, worker: ComputeWorker, prompt: PreparedPrompt, setti
     stop = stop_event or threading.Event()
     out: "queue.Queue[TokenEvent]" = queue.Queue()
     future = _start(lm, worker, prompt, settings, out, stop, seed, limits)
+    # The reader sleeps until an event or the end arrives (the end is queued after the last event). No polling:
+    # in a full room dozens of handler threads waking every few milliseconds took the interpreter lock from the
+    # compute thread and slowed everyone's tokens.
+    future.add_done_callback(lambda _: out.put(_FINISHED))
     try:
         while True:
             try:
-                yield out.get(timeout=0.05)
-                continue
+                item = out.get(timeout=1.0)
             except queue.Empty:
-                if not future.done():
-                    continue
-            while not out.empty():  # drain what arrived before the job finished
-                yield out.get_nowait()
-            break
+                continue
+            if item is _FINISHED:
+                break
+            yield item
         info = future.result()  # re-raises a worker error here
         first = info["first"]
         yield GenerationDone(info["text"], tuple(info["events"]), prompt, info["stop_reason"],
