@@ -34,9 +34,9 @@ from typing import Callable
 import torch
 
 from .config import GenerationSettings
-from .distributions import warp
 from .models import LoadedModel
 from .prefixes import PrefixStore
+from .row_sampling import choose
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class Row:
     next_token: int | None = None  # drawn, not yet fed to the model
     prefilled: int = 0  # prompt tokens already in ``cache`` while a long prompt is prefilled in chunks
     cache: object = None  # the row's own cache during a chunked prefill
-    processors: list = field(default_factory=list)
+    processors: list = field(default_factory=list)  # per-row logits processors besides the repetition penalty
     summary: Callable[[], dict] | None = None  # what the finished row's Future resolves to (set by its creator)
     prefix: tuple[int, ...] = ()  # the cached prompt beginning its prefill starts from
 
@@ -126,14 +126,11 @@ class Batcher:
         return bool(self.rows or self.waiting)
 
     def add(self, row: Row) -> None:
-        from transformers.generation.logits_process import (NoRepeatNGramLogitsProcessor,
-                                                            RepetitionPenaltyLogitsProcessor)
+        from transformers.generation.logits_process import NoRepeatNGramLogitsProcessor
 
         s = row.settings
         row.history = list(row.prompt_ids)
         row.generator = torch.Generator(device=self.lm.device).manual_seed(row.seed)
-        if s.repetition_penalty != 1.0:
-            row.processors.append(RepetitionPenaltyLogitsProcessor(s.repetition_penalty))
         if s.no_repeat_ngram_size:
             row.processors.append(NoRepeatNGramLogitsProcessor(s.no_repeat_ngram_size))
         self.waiting.append(row)
@@ -347,39 +344,7 @@ class Batcher:
     # ------------------------------------------------------------------------------------------- sampling
 
     def _choose(self, rows: list[Row], logits: torch.Tensor) -> None:
-        """Each row: its own penalties and warpers, its own draw, one TokenEvent; a row that raises fails alone."""
-        raw_all = logits.float()
-        raw_probs_all = torch.softmax(raw_all, dim=-1)
-        for i, row in enumerate(rows):
-            try:
-                self._choose_one(row, raw_all[i], raw_probs_all[i])
-            except Exception as exc:  # noqa: BLE001 - this row's failure is this row's only
-                log.exception("a generation row failed")
-                self._fail(row, exc)
-
-    def _choose_one(self, row: Row, raw: torch.Tensor, raw_probs: torch.Tensor) -> None:
-        s = row.settings
-        pre = raw
-        if row.processors:
-            history = torch.tensor([row.history], device=raw.device)
-            scores = raw[None].clone()
-            for processor in row.processors:
-                scores = processor(history, scores)
-            pre = scores[0]
-        if s.do_sample:
-            probs = warp(pre, s.temperature, s.top_k, s.top_p, s.min_p, s.typical_p)
-            token = int(torch.multinomial(probs, 1, generator=row.generator))
-        else:
-            probs = raw_probs if pre is raw else torch.softmax(pre, dim=-1)
-            token = int(torch.argmax(pre))
-        streamer = row.streamer
-        if streamer.first_token_at is None:
-            streamer.first_token_at = time.perf_counter()
-        streamer.emit_token(token, pre, probs, raw_probs)
-        row.next_token = token
-        if (streamer.stopped_by_sequence or token in streamer.eos or len(streamer.events) >= s.max_new_tokens
-                or row.stop.is_set()):
-            self._finish(row)
+        choose(rows, logits, self._fail, self._finish)
 
 
 def _left_pad(x: torch.Tensor, n: int, dim: int = -1) -> torch.Tensor:

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from playground import batching, prefixes
+from playground import batching, prefixes, row_sampling
 from playground.config import GenerationSettings, Limits
 from playground.generation import GenerationDone, _run_generate, generate, prepare_prompt, stream
 
@@ -133,14 +133,14 @@ def test_a_closed_stream_leaves_the_batch(tiny_lm, worker, sizes):
 
 def test_a_row_that_raises_does_not_take_the_batch_down(tiny_lm, worker, monkeypatch):
     prompt = prepare_prompt(tiny_lm, LIMITS, "The cat")
-    real_warp = batching.warp
+    real_warp = row_sampling.warp
 
     def fragile(scores, temperature=1.0, *args):
         if temperature == 1.23:
             raise RuntimeError("this row's sampler broke")
         return real_warp(scores, temperature, *args)
 
-    monkeypatch.setattr(batching, "warp", fragile)
+    monkeypatch.setattr(row_sampling, "warp", fragile)
     bad = GenerationSettings(max_new_tokens=10, do_sample=True, temperature=1.23)
 
     def broken():
