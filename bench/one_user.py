@@ -63,7 +63,12 @@ def timed_generate(lm, worker, prompt, settings):
 
 
 def compiled_generate(model, ids, n):
-    """Static cache + torch.compile (transformers compiles the decoding forward itself)."""
+    """Static cache + torch.compile: transformers compiles the decoding forward itself, but only on GPUs unless
+    told otherwise (``_compile_all_devices``); no CUDA graphs on a CPU, so the plain inductor mode."""
+    from transformers import CompileConfig
+
+    config = CompileConfig(mode="default")
+    config._compile_all_devices = True
     first = []
 
     class Timer:
@@ -77,7 +82,7 @@ def compiled_generate(model, ids, n):
     with torch.inference_mode():
         out = model.generate(torch.tensor([ids]), attention_mask=torch.ones((1, len(ids)), dtype=torch.long),
                              max_new_tokens=n, do_sample=False, repetition_penalty=1.0, temperature=1.0, top_p=1.0,
-                             cache_implementation="static", compile_config=None, streamer=Timer())
+                             cache_implementation="static", compile_config=config, streamer=Timer())
     new = out[0, len(ids):].tolist()
     return new, time.perf_counter() - started, (first[1] if len(first) > 1 else time.perf_counter()) - started
 

@@ -9,6 +9,9 @@ counts, same first losses). No gradio here.
 - ``generation_code(model, settings, prompt, chat)``: ``model.generate`` with the Generate tab's settings.
 - ``lora_code(model, settings)``: the Fine-tune tab's LoRA set-up (``LoraConfig`` + ``get_peft_model``).
 - ``classify_code(model, template, labels, text)``: a scenario's label-likelihood classification.
+- ``attention_code(model, text, layer, head)``: one forward pass with ``output_attentions``; one head's weights.
+
+``model_ref(spec)`` is what the scripts load for the app's model choice (a Hub id, or a local folder's name).
 """
 
 from __future__ import annotations
@@ -20,6 +23,14 @@ from typing import Any, Sequence
 
 def _literal(value: Any) -> str:
     return pprint.pformat(value, width=100, sort_dicts=False)
+
+
+def model_ref(spec) -> str:
+    """What a shown script loads for a ``ModelSpec``: its Hub id (the bundled model's too), else its name (a local
+    folder's name, never the server's path to it)."""
+    from . import bundled
+
+    return {"bundled": bundled.HUB_ID, "hub": spec.ref}.get(spec.source, spec.name)
 
 
 # ----------------------------------------------------------------------------------------------- from scratch
@@ -195,3 +206,30 @@ def classify_code(model: str, template: str, labels: Sequence[str], text: str) -
         "total = torch.tensor(list(scores.values())).softmax(0)\n"
         "for label, p in sorted(zip(labels, total.tolist()), key=lambda x: -x[1]):\n"
         "    print(f\"{label}: {p:.1%}\")\n")
+
+
+# ----------------------------------------------------------------------------------------------- attention
+
+def attention_code(model: str, text: str, layer: int, head: int) -> str:
+    """The Attention tab's forward pass: every layer's attention weights, then one head's matrix printed."""
+    return (
+        "# One attention head, as the Attention tab showed it. pip install torch transformers\n"
+        "import torch\n"
+        "from transformers import AutoModel, AutoTokenizer\n\n"
+        f"MODEL = {model!r}  # a GPT-style decoder or a BERT-style encoder: AutoModel loads both\n"
+        f"TEXT = {text!r}\n"
+        f"LAYER, HEAD = {int(layer)}, {int(head)}\n"
+        "tokenizer = AutoTokenizer.from_pretrained(MODEL)\n"
+        "# eager attention: the fast kernels (sdpa, flash) never build the attention matrix, so cannot return it\n"
+        "model = AutoModel.from_pretrained(MODEL, attn_implementation=\"eager\", dtype=torch.float32).eval()\n"
+        "inputs = tokenizer(TEXT, return_tensors=\"pt\")\n"
+        "with torch.no_grad():\n"
+        "    outputs = model(**inputs, output_attentions=True)\n"
+        "# one tensor per layer: [batch, heads, tokens (query), tokens (key)]\n"
+        "print(len(outputs.attentions), \"layers, each\", tuple(outputs.attentions[0].shape))\n"
+        "weights = outputs.attentions[LAYER][0, HEAD]  # row i: how token i spreads its attention\n"
+        "tokens = tokenizer.convert_ids_to_tokens(inputs[\"input_ids\"][0])\n"
+        "print(f\"layer {LAYER}, head {HEAD}:\")\n"
+        "for token, row in zip(tokens, weights.tolist()):\n"
+        "    print(f\"{token:>12.12} \" + \" \".join(f\"{w:.3f}\" for w in row))\n"
+        "print(\"row sums:\", \" \".join(f\"{s:.6f}\" for s in weights.sum(-1).tolist()))  # each row adds up to 1\n")

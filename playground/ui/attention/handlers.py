@@ -229,6 +229,17 @@ def run_ablation(svc: AttentionService, state, heads: list | None, focus, lang: 
     return fig, text
 
 
+def code_for(svc: AttentionService, v: Values) -> str:
+    """The forward pass behind the chosen head, as a script (``playground.showcode.attention_code``)."""
+    from ...showcode import attention_code, model_ref
+
+    svc.check_run(v)
+    check_selection(svc, v.state, v.layer, v.head, None)
+    spec = svc.ctx.parse_spec(v.encoder) if v.source == ENCODER else spec_from_choice(v.model, svc.ctx, v.request)
+    layer, head = (max(0, int(x)) if x not in (None, "") else 0 for x in (v.layer, v.head))
+    return attention_code(model_ref(spec), v.text, layer, head)
+
+
 def timed_result(svc: AttentionService, state: dict, lang: str):
     started = time.perf_counter()
     lm, result = svc.result(state, lang)
@@ -236,4 +247,4 @@ def timed_result(svc: AttentionService, state: dict, lang: str):
 
 
 __all__ = ["AttentionService", "render", "run_ablation", "summary", "selection", "check_selection", "VIEWS",
-           "PICKER", "ENCODER", "focus_choices", "head_name", "parse_head", "timed_result"]
+           "PICKER", "ENCODER", "focus_choices", "head_name", "parse_head", "timed_result", "code_for"]

@@ -10,8 +10,8 @@ from ..context import UIContext
 from ..events import Values, wire
 from ..links import int_in, text_up_to
 from ..strings import UIError
-from .handlers import (ENCODER, PICKER, VIEWS, AttentionService, check_selection, focus_choices, head_name,
-                       parse_head, render, run_ablation, selection, summary, timed_result)
+from .handlers import (ENCODER, PICKER, VIEWS, AttentionService, check_selection, code_for, focus_choices,
+                       head_name, parse_head, render, run_ablation, selection, summary, timed_result)
 
 EXAMPLES = [
     "The cat sat on the mat because the cat was tired.",
@@ -102,6 +102,11 @@ def build_attention_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
                 ablate_btn = gr.Button(i18n("at_ablate_btn"), scale=1, elem_id="at-ablate")
             ablation_md = gr.Markdown(elem_id="at-ablation-summary")
             ablation_plot = gr.Plot(show_label=False, elem_id="at-ablation-plot")
+
+    with gr.Accordion(i18n("at_code_title"), open=False, elem_id="at-code-box"):
+        gr.Markdown(i18n("at_code_help"))
+        code_btn = gr.Button(i18n("at_code_run"), elem_id="at-code-run")
+        code = gr.Code(language="python", interactive=False, elem_id="at-code")
 
     state = gr.State({})
     # The active view: set by the sub-tabs; a hidden textbox (not a State) so API callers can pick a view too.
@@ -216,13 +221,15 @@ def build_attention_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
     checked = wire(ablate_btn.click, check_ablation, ab_inputs, None, concurrency_limit=None, api_name=False)
     wire(checked.success, ablation_fn, ab_inputs, [ablation_plot, ablation_md], gpu=True, concurrency_id="model",
          show_progress="minimal", api_name="attention_ablate")
+    wire(code_btn.click, lambda v: code_for(svc, v), ctx.inputs(text=text, source=source, encoder=encoder,
+         model=model, layer=layer, head=head, state=state), code, concurrency_id="light", api_name="attention_code")
     source.change(lambda s: gr.update(visible=s == ENCODER), source, encoder, queue=False, api_name=False)
     if ctx.links is not None:
         ctx.links.field("attention", "text", text, text_up_to(ctx.engine.limits.max_input_chars), "")
         ctx.links.field("attention", "layer", layer, int_in(0, 999), 0)
         ctx.links.field("attention", "head", head, int_in(0, 999), 0)
     return {"text": text, "run": run, "summary": info, "layer": layer, "head": head, "focus": focus,
-            "views": views, "head_plot": head_plot, "grid_plot": grid_plot, "state": state}
+            "views": views, "head_plot": head_plot, "grid_plot": grid_plot, "state": state, "code": code}
 
 
 

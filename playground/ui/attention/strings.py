@@ -128,6 +128,11 @@ EN: dict[str, str] = {
     "at_bad_view": "Unknown view {value}; use one of: {views}.",
     "at_col_pattern": "pattern",
     "at_lens_note": "Lens at positions {first}–{last}",
+    "at_code_title": "🐍 Show the code",
+    "at_code_help": "The minimal Python (torch + transformers) that runs your text through the model once and prints "
+                    "the attention matrix of the chosen layer and head, outside this app. Copy it with the button "
+                    "in the box's corner.",
+    "at_code_run": "Show the code for this text, layer and head",
 }
 
 ZH: dict[str, str] = {
@@ -240,4 +245,8 @@ ZH: dict[str, str] = {
     "at_bad_view": "没有视图 {value}；可用的视图：{views}。",
     "at_col_pattern": "模式",
     "at_lens_note": "透镜位置 {first}–{last}",
+    "at_code_title": "🐍 查看代码",
+    "at_code_help": "在本应用之外，把你的文本送进模型跑一遍、并打印所选层和注意力头的注意力矩阵所需的最少 Python 代码"
+                    "（torch + transformers）。可用框角的按钮复制。",
+    "at_code_run": "显示这段文本、这一层和这个头的代码",
 }

@@ -102,6 +102,16 @@ def command_line(v: Values) -> str:
     return command_for(settings, model, files or ["DATA.txt"], "runs/my-run", prompts)
 
 
+def code_for(ctx: UIContext, v: Values) -> str:
+    """The LoRA set-up for the settings on screen, as a script (``playground.showcode.lora_code``)."""
+    from ...showcode import lora_code, model_ref
+
+    if is_session_choice(v.model):
+        raise UIError("fi_base_is_tuned")
+    settings = TRAINING.parse(v)
+    return lora_code(model_ref(spec_from_choice(v.model, ctx, v.request)), settings)
+
+
 def method_choices(ctx: UIContext, v: Values):
     """Offer full fine-tuning only for models below the size limit (waits for the picker's own load)."""
     if is_session_choice(v.model):

@@ -65,6 +65,10 @@ def build_finetune_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
             gr.Markdown(i18n("fi_command_info"), elem_id="fi-command-info")
             with gr.Accordion(i18n("fi_concept_title"), open=False):
                 gr.Markdown(i18n("fi_concept"))
+            with gr.Accordion(i18n("fi_code_title"), open=False, elem_id="fi-code-box"):
+                gr.Markdown(i18n("fi_code_help"))
+                code_btn = gr.Button(i18n("fi_code_run"), elem_id="fi-code-run")
+                code = gr.Code(language="python", interactive=False, elem_id="fi-code")
     gr.Markdown(i18n("fi_progress"))
     with gr.Row():
         with gr.Column(scale=3):
@@ -166,6 +170,8 @@ def build_finetune_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
     checked = wire(use.click, check_model, light, None, concurrency_limit=None, api_name=False)
     wire(checked.success, lambda v: logic.use_model(ctx, v), light, [picker, ctx.components["tabs"]], queue=False,
          api_name=False)
+    wire(code_btn.click, lambda v: logic.code_for(ctx, v), ctx.inputs(model=picker, settings=form), code,
+         concurrency_id="light", api_name="finetune_code")
     command_inputs = ctx.inputs(**data, prompts=prompts, settings=form)
     for component in [picker, files, pasted, demo, prompts, *form.components.values()]:
         wire(component.change, logic.command_line, command_inputs, command, queue=False, api_name=False,
@@ -186,4 +192,4 @@ def build_finetune_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
     ctx.demo.unload(release)
     return {"demo": demo, "files": files, "pasted": pasted, "start": start, "stop": stop, "status": status,
             "plot": plot, "table": table, "diff": diff, "download": download, "resume": resume, "started": started,
-            "command": command}
+            "command": command, "code": code}

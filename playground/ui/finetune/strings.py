@@ -132,6 +132,11 @@ EN: dict[str, str] = {
     "fi_failed": "Training failed: {error}",
     "fi_sample_step": "step {step}",
     "fi_loss": "loss",
+    "fi_code_title": "🐍 Show the code",
+    "fi_code_help": "The minimal Python (torch + transformers + peft) that puts LoRA adapters on the model with the "
+                    "rank, alpha, dropout, target layers and learning rate on screen, outside this app; the training "
+                    "loop is one line at its end. Copy it with the button in the box's corner.",
+    "fi_code_run": "Show the code for these settings",
 }
 
 ZH: dict[str, str] = {
@@ -249,4 +254,8 @@ ZH: dict[str, str] = {
     "fi_failed": "训练失败：{error}",
     "fi_sample_step": "第 {step} 步",
     "fi_loss": "损失",
+    "fi_code_title": "🐍 查看代码",
+    "fi_code_help": "在本应用之外，按屏幕上的秩、alpha、dropout、目标层和学习率给模型加上 LoRA 适配器所需的最少 Python 代码"
+                    "（torch + transformers + peft）；训练循环就是末尾的一行。可用框角的按钮复制。",
+    "fi_code_run": "显示这些设置的代码",
 }

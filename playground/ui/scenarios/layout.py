@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ...scenarios import registry
+from ...scenarios import registry, runner, scoring
 from ...scenarios.retrieval import Retriever
-from ...scenarios.spec import SLOT_ORDER, Scenario
-from ..context import UIContext
+from ...scenarios.spec import SLOT_ORDER, Scenario, fill_template
+from ..context import UIContext, spec_from_choice
 from ..events import Values, wire
 from ..generate.form import SCENARIO
 from ..strings import UIError
@@ -38,6 +38,27 @@ def _output_visibility(spec: Scenario) -> list:
 
 def _kwargs(update: dict) -> dict:
     return {k: v for k, v in update.items() if k != "__type__"}
+
+
+def code_for(ctx: UIContext, retriever: Retriever, v: Values) -> str:
+    """The scenario's model call as a script (``playground.showcode``): label likelihoods for a classification,
+    ``model.generate`` on the filled template (retrieved passages included) for every other kind."""
+    from ...showcode import classify_code, generation_code, model_ref
+
+    spec, cleaned, settings = logic.validate_run(ctx, v)
+    values = cleaned.values
+    model = model_ref(spec_from_choice(v.model, ctx, v.request))
+    filled = runner.template_values(spec, values)
+    if spec.kind == "classify":  # every placeholder but {text} and {labels} filled in; the script fills those
+        template = fill_template(v.template, {**filled, "text": "{text}", "labels": "{labels}"})
+        return classify_code(model, template, scoring.parse_labels(values["labels"]), values.get("text") or "")
+    if spec.kind == "rag":  # the same passages the run retrieves, in the same place
+        passages, _, _ = runner.load_kb(values.get("kb"), values["question"])
+        hits = retriever.search(values["question"], passages, k=int(values.get("top_k") or 2))
+        filled["context"] = runner.context_block(hits)
+    prompt = fill_template(v.template, filled)
+    return generation_code(model, settings, prompt, chat=spec.chat, system=(v.system or "").strip() if spec.chat
+                           else "")
 
 
 def build_scenarios_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
@@ -113,6 +134,10 @@ def build_scenarios_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
                     open_gen = gr.Button(i18n("sc_open_gen"), size="sm", elem_id="sc-open-gen", scale=0,
                                          min_width=220)
                     gr.Markdown(i18n("sc_open_gen_info"))
+            with gr.Accordion(i18n("sc_code_title"), open=False, elem_id="sc-code-box"):
+                gr.Markdown(i18n("sc_code_help"))
+                code_btn = gr.Button(i18n("sc_code_run"), elem_id="sc-code-run")
+                shown_code = gr.Code(language="python", interactive=False, elem_id="sc-shown-code")
 
     model = ctx.components["model"]
     settings = list(form.inputs().values())
@@ -173,6 +198,8 @@ def build_scenarios_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
     checked = wire(run.click, check, run_inputs, None, concurrency_limit=None, api_name=False)
     event = wire(checked.success, run_fn, run_inputs, outputs, gpu=True, concurrency_id="generate",
                  concurrency_limit=ctx.generation_slots, show_progress="minimal", api_name="scenario_run")
+    wire(code_btn.click, lambda v: code_for(ctx, retriever, v), run_inputs, shown_code, concurrency_id="light",
+         api_name="scenario_code")
     wire(stop.click, request_stop, ctx.inputs(), None, cancels=[event], queue=False, api_name="scenario_stop")
 
     tabs, gen_prompt, gen_mode = (ctx.components.get(k) for k in ("tabs", "gen_prompt", "gen_mode"))
@@ -189,4 +216,4 @@ def build_scenarios_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
     else:
         open_gen.visible = False
     return {"picker": picker, "run": run, "stop": stop, "output": out_text, "details": details, "prompt": prompt_box,
-            "stats": stats, "template": template, "slots": comps}
+            "stats": stats, "template": template, "slots": comps, "code": shown_code}

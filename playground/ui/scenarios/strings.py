@@ -90,6 +90,11 @@ EN: dict[str, str] = {
     "sc_col_logp": "log p (nats)",
     "sc_col_tokens": "tokens",
     "sc_col_text": "text",
+    "sc_code_title": "🐍 Show the code",
+    "sc_code_help": "The minimal Python (torch + transformers) that sends this scenario's filled-in prompt to the "
+                    "model outside this app: label likelihoods for a classification, `model.generate` with the "
+                    "settings on screen for the others. Copy it with the button in the box's corner.",
+    "sc_code_run": "Show the code for this scenario",
 }
 
 ZH: dict[str, str] = {
@@ -167,6 +172,10 @@ ZH: dict[str, str] = {
     "sc_col_logp": "对数概率（奈特）",
     "sc_col_tokens": "词元数",
     "sc_col_text": "文本",
+    "sc_code_title": "🐍 查看代码",
+    "sc_code_help": "在本应用之外，把这个场景填好的提示发给模型所需的最少 Python 代码（torch + transformers）："
+                    "分类场景按标签似然打分，其他场景用屏幕上的设置调用 `model.generate`。可用框角的按钮复制。",
+    "sc_code_run": "显示这个场景的代码",
 }
 
 for _s in all_scenarios():
