@@ -221,8 +221,13 @@ def build_attention_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
     checked = wire(ablate_btn.click, check_ablation, ab_inputs, None, concurrency_limit=None, api_name=False)
     wire(checked.success, ablation_fn, ab_inputs, [ablation_plot, ablation_md], gpu=True, concurrency_id="model",
          show_progress="minimal", api_name="attention_ablate")
-    wire(code_btn.click, lambda v: code_for(svc, v), ctx.inputs(text=text, source=source, encoder=encoder,
-         model=model, layer=layer, head=head, state=state), code, concurrency_id="light", api_name="attention_code")
+    code_inputs = ctx.inputs(text=text, source=source, encoder=encoder, model=model, layer=layer, head=head,
+                             state=state)
+    # A bad input is a message from a check with no outputs, not an error badge on the code box.
+    checked = wire(code_btn.click, lambda v: code_for(svc, v) and None, code_inputs, None, concurrency_limit=None,
+                   api_name=False)
+    wire(checked.success, lambda v: code_for(svc, v), code_inputs, code, concurrency_id="light",
+         api_name="attention_code")
     source.change(lambda s: gr.update(visible=s == ENCODER), source, encoder, queue=False, api_name=False)
     if ctx.links is not None:
         ctx.links.field("attention", "text", text, text_up_to(ctx.engine.limits.max_input_chars), "")

@@ -170,8 +170,11 @@ def build_finetune_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
     checked = wire(use.click, check_model, light, None, concurrency_limit=None, api_name=False)
     wire(checked.success, lambda v: logic.use_model(ctx, v), light, [picker, ctx.components["tabs"]], queue=False,
          api_name=False)
-    wire(code_btn.click, lambda v: logic.code_for(ctx, v), ctx.inputs(model=picker, settings=form), code,
-         concurrency_id="light", api_name="finetune_code")
+    code_inputs = ctx.inputs(model=picker, settings=form)
+    checked = wire(code_btn.click, lambda v: logic.code_for(ctx, v) and None, code_inputs, None,
+                   concurrency_limit=None, api_name=False)  # a bad setting: a message, no error badge on the box
+    wire(checked.success, lambda v: logic.code_for(ctx, v), code_inputs, code, concurrency_id="light",
+         api_name="finetune_code")
     command_inputs = ctx.inputs(**data, prompts=prompts, settings=form)
     for component in [picker, files, pasted, demo, prompts, *form.components.values()]:
         wire(component.change, logic.command_line, command_inputs, command, queue=False, api_name=False,

@@ -198,8 +198,10 @@ def build_scenarios_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
     checked = wire(run.click, check, run_inputs, None, concurrency_limit=None, api_name=False)
     event = wire(checked.success, run_fn, run_inputs, outputs, gpu=True, concurrency_id="generate",
                  concurrency_limit=ctx.generation_slots, show_progress="minimal", api_name="scenario_run")
-    wire(code_btn.click, lambda v: code_for(ctx, retriever, v), run_inputs, shown_code, concurrency_id="light",
-         api_name="scenario_code")
+    # Same check as Run first, with no outputs: a missing input is a message, not an error badge on the code box.
+    checked_code = wire(code_btn.click, check, run_inputs, None, concurrency_limit=None, api_name=False)
+    wire(checked_code.success, lambda v: code_for(ctx, retriever, v), run_inputs, shown_code,
+         concurrency_id="light", api_name="scenario_code")
     wire(stop.click, request_stop, ctx.inputs(), None, cancels=[event], queue=False, api_name="scenario_stop")
 
     tabs, gen_prompt, gen_mode = (ctx.components.get(k) for k in ("tabs", "gen_prompt", "gen_mode"))

@@ -57,6 +57,7 @@ def build_scratch_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
             gr.Markdown(i18n("fs_samples_title"))
             samples = gr.HTML(elem_id="fs-samples")
     with gr.Accordion(i18n("fs_analysis"), open=True):
+        gr.Markdown(i18n("fs_expect"))
         analysis = gr.Markdown(elem_id="fs-analysis")
         with gr.Row():
             position = gr.Plot(label=i18n("fs_position_plot"), elem_id="fs-position")

@@ -43,6 +43,13 @@ EN: dict[str, str] = {
     "fs_plot": "Training loss of both models (lines) and validation perplexity (markers, right axis)",
     "fs_samples_title": "**Samples** (same prompt, same temperature, same seed)",
     "fs_analysis": "4 · What did each one learn?",
+    "fs_expect": "**What to expect at this size.** On a few thousand characters and a few minutes of two CPU cores, "
+                 "the LSTM usually reaches the lower validation perplexity (on the fables with the default settings: "
+                 "7.7 against 8.8 after 300 steps, 20 s), and neither model yet copies a name from far back. The "
+                 "Transformer's advantages show with more text, larger models and longer training, and in the "
+                 "*sequential steps* below: it handles all positions of a sequence at once. Train for thousands of "
+                 "steps on a small text and watch the validation perplexity climb again while the training loss keeps "
+                 "falling: the models start to memorise the text (overfitting), the Transformer sooner.",
     "fs_position_plot": "Validation loss at each position in the context",
     "fs_attention_plot": "The Transformer's attention (last layer, mean of the heads)",
     "fs_code": "5 · Show the code",
@@ -157,6 +164,11 @@ ZH: dict[str, str] = {
     "fs_plot": "两个模型的训练损失（线）和验证困惑度（点，右侧坐标轴）",
     "fs_samples_title": "**采样**（同样的开头、同样的温度、同样的种子）",
     "fs_analysis": "4 · 它们各自学到了什么？",
+    "fs_expect": "**这个规模下会看到什么。** 在几千个字符、两核 CPU 训练几分钟的条件下，LSTM 通常能达到更低的验证困惑度"
+                 "（用默认设置训练寓言文本：300 步、20 秒后 7.7 对 8.8），两个模型都还学不会从很远处复制一个名字。"
+                 "Transformer 的优势要在更多文本、更大模型、更长训练时才显现，另外也体现在下面的*顺序步数*里：它一次处理"
+                 "序列中的所有位置。在小文本上训练几千步，你会看到训练损失继续下降而验证困惑度重新上升：模型开始背诵"
+                 "文本（过拟合），Transformer 更早出现。",
     "fs_position_plot": "上下文中每个位置的验证损失",
     "fs_attention_plot": "Transformer 的注意力（最后一层，各头平均）",
     "fs_code": "5 · 查看代码",
