@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass
 
 import torch
 
@@ -13,16 +12,10 @@ from .config import Limits
 from .errors import PlaygroundError
 from .models import LoadedModel
 from .prompts import check_length
+from .results import Alternative, NextTokenView, TextScore  # noqa: F401 (re-exported)
 from .tokens import token_label
+from . import remote_views
 from .worker import ComputeWorker
-
-
-@dataclass(frozen=True)
-class Alternative:
-    token_id: int
-    token: str
-    prob: float  # as the sampler saw it (0 when filtered out by top-k / top-p / min-p)
-    raw_prob: float  # softmax of the model's logits
 
 
 def warp(scores: torch.Tensor, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
@@ -49,16 +42,6 @@ def warp(scores: torch.Tensor, temperature: float = 1.0, top_k: int = 0, top_p: 
     return torch.softmax(x, dim=-1).reshape(scores.shape)
 
 
-@dataclass(frozen=True)
-class NextTokenView:
-    """The top of a next-token distribution, raw and reshaped by sampling settings."""
-
-    tokens: tuple[Alternative, ...]  # sorted by raw probability
-    kept: int  # tokens with non-zero probability after filtering
-    entropy_bits: float  # of the reshaped distribution
-    vocab_size: int
-
-
 def next_token_view(logits: torch.Tensor, tokenizer, temperature: float = 1.0, top_k: int = 0,
                     top_p: float = 1.0, min_p: float = 0.0, greedy: bool = False, top_n: int = 20) -> NextTokenView:
     """Reshape cached next-token ``logits`` (shape (V,)) for new settings without running the model again."""
@@ -75,6 +58,25 @@ def next_token_view(logits: torch.Tensor, tokenizer, temperature: float = 1.0, t
     nz = probs[probs > 0]
     entropy = float(-(nz * torch.log2(nz)).sum())
     return NextTokenView(items, int((probs > 0).sum()), entropy, raw.numel())
+
+
+def view_of_top(top: list[tuple[str, float]], temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
+                min_p: float = 0.0, greedy: bool = False, top_n: int = 20) -> NextTokenView:
+    """The next-token view from the top of a distribution only ([(token, log-probability)], as a remote engine
+    returns it): raw probabilities as given, reshaped by the settings within the known tokens (renormalised over
+    them). ``known_mass`` says how much of the distribution they hold."""
+    logp = torch.tensor([v for _, v in top], dtype=torch.float32)
+    raw = logp.exp()
+    if greedy:
+        probs = torch.zeros_like(raw)
+        probs[int(torch.argmax(logp))] = 1.0
+    else:
+        probs = warp(logp, temperature, top_k, top_p, min_p)
+    order = torch.argsort(raw, descending=True)[:top_n].tolist()
+    items = tuple(Alternative(-1, top[i][0], float(probs[i]), float(raw[i])) for i in order)
+    nz = probs[probs > 0]
+    entropy = float(-(nz * torch.log2(nz)).sum())
+    return NextTokenView(items, int((probs > 0).sum()), entropy, len(top), min(1.0, float(raw.sum())))
 
 
 def forward_logits(lm: LoadedModel, ids: list[int]) -> torch.Tensor:
@@ -128,18 +130,10 @@ class LogitsCache:
         return logits
 
 
-@dataclass(frozen=True)
-class TextScore:
-    """Per-token surprisal of a text under the model; perplexity = exp(mean surprisal in nats)."""
-
-    tokens: tuple[str, ...]  # labels of the scored tokens (the first token has no prediction, so it is left out)
-    surprisal_bits: tuple[float, ...]
-    probs: tuple[float, ...]
-    perplexity: float
-
-
 def score_text(lm: LoadedModel, worker: ComputeWorker, text: str, limits: Limits) -> TextScore:
     """How surprised the model is by each token of ``text`` (teacher forcing, one forward pass)."""
+    if not getattr(lm, "has_weights", True):
+        return remote_views.score(lm, text, limits)
     if not text.strip():
         raise PlaygroundError("text_empty")
     check_length(text, limits, "text")

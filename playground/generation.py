@@ -18,7 +18,6 @@ import random
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass
 from typing import Iterator
 
 import torch
@@ -28,38 +27,10 @@ from .distributions import (Alternative, LogitsCache, NextTokenView, TextScore, 
                             forward_logits, next_token_view, score_text, sequence_logprobs, warp)
 from .models import LoadedModel
 from .prompts import PreparedPrompt, check_length, prepare_prompt  # noqa: F401
+from .results import GenerationDone, TokenEvent  # noqa: F401 (re-exported)
 from .tokens import token_label
+from . import remote_views
 from .worker import ComputeWorker
-
-
-@dataclass(frozen=True)
-class TokenEvent:
-    index: int  # 0-based position among generated tokens
-    token_id: int
-    token: str  # readable label of this one token
-    text: str  # text to append to the output (may be "" while a character's bytes are incomplete)
-    prob: float
-    raw_prob: float
-    alternatives: tuple[Alternative, ...]
-
-
-@dataclass(frozen=True)
-class GenerationDone:
-    text: str
-    tokens: tuple[TokenEvent, ...]
-    prompt: PreparedPrompt
-    stop_reason: str  # eos | length | stop_sequence | stopped | max_time
-    seconds: float
-    first_token_seconds: float | None
-    seed: int
-
-    @property
-    def new_tokens(self) -> int:
-        return len(self.tokens)
-
-    @property
-    def tokens_per_second(self) -> float:
-        return self.new_tokens / self.seconds if self.seconds > 0 else 0.0
 
 
 Event = TokenEvent | GenerationDone
@@ -294,6 +265,12 @@ def stream(lm: LoadedModel, worker: ComputeWorker, prompt: PreparedPrompt, setti
     settings = settings.capped(limits)
     seed = settings.seed if settings.seed is not None else random.randrange(2**32)
     stop = stop_event or threading.Event()
+    if not getattr(lm, "has_weights", True):  # a remote engine: the same events, from its streamed answer
+        try:
+            yield from remote_views.stream(lm, prompt, settings, limits, stop, seed)
+        finally:
+            stop.set()
+        return
     out: "queue.Queue[TokenEvent]" = queue.Queue()
     future = _start(lm, worker, prompt, settings, out, stop, seed, limits)
     # The reader sleeps until an event or the end arrives (the end is queued after the last event). No polling:

@@ -390,8 +390,12 @@ ZH: dict[str, str] = {
 
 from .messages_packs import EN as _PACKS_EN, ZH as _PACKS_ZH  # noqa: E402 (kept in its own file for size)
 
+from .messages_remote import EN as _REMOTE_EN, ZH as _REMOTE_ZH  # noqa: E402
+
 EN.update(_PACKS_EN)
 ZH.update(_PACKS_ZH)
+EN.update(_REMOTE_EN)
+ZH.update(_REMOTE_ZH)
 
 from .scratch import messages as _scratch  # noqa: E402 - each feature keeps its own codes; one table
 

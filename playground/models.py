@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 import torch
 
-from . import bundled, model_dirs, packs, sessions
+from . import bundled, model_dirs, packs, remote, sessions
 from .config import default_cache_dir
 from .devices import dtype_name, pick_device, pick_dtype
 from .errors import ModelLoadError, PlaygroundError
@@ -34,7 +34,7 @@ from .worker import ComputeWorker
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("bundled", "pack", "hub", "local", "session")
+SOURCES = ("bundled", "pack", "hub", "local", "session", "remote")
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 TASKS = ("causal-lm", "masked-lm")
 BUNDLED_REF = "smollm2-135m-instruct"
@@ -83,6 +83,11 @@ class ModelSpec:
     def pack(cls, pack: "packs.Pack") -> "ModelSpec":
         """An optional offline model pack (``playground.packs``), by its id."""
         return cls("pack", pack.id, label=pack.label)
+
+    @classmethod
+    def remote(cls, name: str) -> "ModelSpec":
+        """A model on the operator's remote engine (``playground.remote``), by its served name."""
+        return cls("remote", name, label=f"{name} (remote)")
 
     @classmethod
     def parse(cls, text: str) -> "ModelSpec":
@@ -135,7 +140,7 @@ def presets() -> list[ModelSpec]:
         ("distilbert/distilgpt2", "DistilGPT-2 82M (Hub, base model)"),
     ]
     items += [ModelSpec("hub", ref, label=label) for ref, label in hub]
-    return items
+    return items + [ModelSpec.remote(name) for name in remote.configured_names()]
 
 
 def first_load_converts(spec: ModelSpec, cache_root: Path | None = None) -> bool:
@@ -168,6 +173,11 @@ class LoadedModel:
     load_seconds: float
     folder: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    # What the views may ask of it (a ``remote.RemoteModel`` answers False where it has no weights).
+    has_weights = True
+    has_logprobs = True
+    has_prompt_logprobs = True
 
     @property
     def is_encoder(self) -> bool:
@@ -334,6 +344,10 @@ class ModelRegistry:
     def get(self, spec: ModelSpec, attn_implementation: str = "sdpa", task: str = "causal-lm") -> LoadedModel:
         if task not in TASKS:
             raise PlaygroundError("task_unknown", task=task)
+        if spec.source == "remote":  # nothing to load: the engine holds the weights
+            if attn_implementation == "eager" or task != "causal-lm":
+                raise ModelLoadError("remote_no_weights", name=spec.name)
+            return remote.get_model(spec)  # type: ignore[return-value]
         key = self.key(spec, attn_implementation, task)
         while True:
             with self._lock:

@@ -23,6 +23,7 @@ class PreparedPrompt:
     truncated: int = 0  # tokens cut from the start
     used_template: bool = False
     warnings: tuple[str, ...] = ()  # ``Msg`` notices: English text, or ``w.text(lang)``
+    messages: tuple[dict, ...] = ()  # the conversation sent to a remote engine's chat API (which templates it)
 
 
 
@@ -33,9 +34,11 @@ def prepare_prompt(lm: LoadedModel, limits: Limits, prompt: str = "", chat: bool
     Plain mode continues ``prompt``. Chat mode renders ``messages`` (plus ``prompt`` as the newest user turn, and
     ``system`` when given) with the tokenizer's chat template. Too-long input is cut from the left, with a warning.
     """
+    check_length(prompt, limits, "prompt")
+    if not getattr(lm, "has_weights", True):
+        return remote_prompt(prompt, chat, messages, system)
     tokenizer = lm.tokenizer
     notices: list[Msg] = []
-    check_length(prompt, limits, "prompt")
     used_template = False
     if chat:
         turns = [dict(m) for m in (messages or [])]
@@ -63,6 +66,25 @@ def prepare_prompt(lm: LoadedModel, limits: Limits, prompt: str = "", chat: bool
     if not ids:
         raise PlaygroundError("no_tokens")
     return PreparedPrompt(text, list(ids), truncated, used_template, tuple(notices))
+
+
+def remote_prompt(prompt: str = "", chat: bool = False, messages: Sequence[dict] | None = None,
+                  system: str | None = None) -> PreparedPrompt:
+    """The input for a remote engine, which has its own tokenizer and chat template: the conversation (chat) or the
+    text (completion). ``text`` is what a completions request would read: the turns written out plainly."""
+    if not chat:
+        if not prompt.strip():
+            raise PlaygroundError("prompt_empty")
+        return PreparedPrompt(prompt, [])
+    turns = [{"role": m["role"], "content": m["content"]} for m in (messages or [])]
+    if prompt:
+        turns.append({"role": "user", "content": prompt})
+    if not turns:
+        raise PlaygroundError("chat_empty")
+    if system and system.strip():
+        turns.insert(0, {"role": "system", "content": system.strip()})
+    text = "".join(f"{m['role'].capitalize()}: {m['content']}\n\n" for m in turns) + "Assistant:"
+    return PreparedPrompt(text, [], 0, False, (Msg("notice_remote_chat"),), tuple(turns))
 
 
 def check_length(text: str, limits: Limits, what: str = "text") -> None:

@@ -128,6 +128,17 @@ VARIABLES: tuple[Variable, ...] = (
        "while others are generating (with `shared`; alone they run at full speed)", 0.01, 1.0),
     _V("PLAYGROUND_SESSION_TTL", "float", 3600.0, "seconds a session's fine-tuned model and files are kept",
        1, 30 * 86400, shown="3600"),
+    _V("PLAYGROUND_REMOTE_URL", "str", None, "an OpenAI-compatible engine (vLLM, SGLang, TGI, llama.cpp's server, a "
+       "hosted API), e.g. `http://gpu-box:8000/v1`; its models join the picker with a 🌐 badge", shown="(none)"),
+    _V("PLAYGROUND_REMOTE_MODELS", "str", None, "comma-separated model names served there (only these can be picked)",
+       shown="(none)"),
+    _V("PLAYGROUND_REMOTE_API_KEY", "str", None, "the engine's API key, sent only to it (never logged, never shown)",
+       shown="(none)"),
+    _V("PLAYGROUND_REMOTE_TIMEOUT", "float", 60.0, "seconds to wait for the engine's next answer or piece of one",
+       1, 600, shown="60"),
+    _V("PLAYGROUND_REMOTE_PROMPT_LOGPROBS", "str", "auto", "how the engine reports prompt log-probabilities (for "
+       "perplexity and label scoring): probed (`auto`), `standard`, `shifted` (llama-cpp-python), or `off`",
+       choices=("auto", "standard", "shifted", "off")),
     _V("PLAYGROUND_TEACHER_TOKEN", "str", None, "a secret; when set, `/?teacher=<token>` opens the teacher's view "
        "(the room, the queue, a message to everyone, stopping a job); unset = the view does not exist",
        shown="(none)", read_by="ui"),

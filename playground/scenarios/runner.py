@@ -140,7 +140,10 @@ def build_prompt(lm: LoadedModel, limits: Limits, spec: Scenario, template: str,
 
 
 def with_prefill(lm: LoadedModel, prepared: PreparedPrompt, text: str) -> PreparedPrompt:
-    """The same prompt with the start of the answer already written (sent to the model as part of the prompt)."""
+    """The same prompt with the start of the answer already written (sent to the model as part of the prompt).
+    A remote engine's chat API cannot continue an answer: its prompt stays as it is."""
+    if not getattr(lm, "has_weights", True):
+        return prepared
     ids = lm.tokenizer(prepared.text + text, add_special_tokens=False)["input_ids"]
     return PreparedPrompt(prepared.text + text, list(ids), prepared.truncated, prepared.used_template,
                           prepared.warnings)

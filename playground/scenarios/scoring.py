@@ -13,11 +13,13 @@ from typing import Sequence
 
 import torch
 
+from ..config import Limits
 from ..distributions import sequence_logprobs
 from ..errors import PlaygroundError
 from ..prompts import PreparedPrompt
 from ..models import LoadedModel
 from ..worker import ComputeWorker
+from .. import remote_views
 
 MAX_LABELS = 12
 MAX_CANDIDATES = 8
@@ -79,6 +81,15 @@ def continuation_logprobs(lm: LoadedModel, worker: ComputeWorker, prompt_ids: Se
     return worker.call(_batched_logprobs, lm, list(prompt_ids), conts)
 
 
+def _continuations(lm, worker: ComputeWorker, prompt: PreparedPrompt, continuations: Sequence[str],
+                   add_eos: bool = False) -> list[list[float]]:
+    """``continuation_logprobs`` for a local model; for a remote engine, from its echoed prompt log-probabilities
+    on the prompt's text (no end-of-turn token: the engine's is not known here)."""
+    if not getattr(lm, "has_weights", True):
+        return remote_views.continuation_logprobs(lm, prompt.text, continuations)
+    return continuation_logprobs(lm, worker, prompt.input_ids, continuations, add_eos=add_eos)
+
+
 @dataclass(frozen=True)
 class LabelScore:
     label: str
@@ -118,10 +129,10 @@ def classify(lm: LoadedModel, worker: ComputeWorker, prompt: PreparedPrompt, lab
     labels = list(labels)
     check_labels(labels)
     if prompt.used_template:  # chat: the answer is the label and then the end of the turn
-        rows = continuation_logprobs(lm, worker, prompt.input_ids, labels, add_eos=True)
+        rows = _continuations(lm, worker, prompt, labels, add_eos=True)
     else:  # completion ("Sentiment:"): the label follows after a space
         sep = "" if prompt.text[-1:].isspace() else " "
-        rows = continuation_logprobs(lm, worker, prompt.input_ids, [sep + label for label in labels])
+        rows = _continuations(lm, worker, prompt, [sep + label for label in labels])
     totals = [sum(r) for r in rows]
     top = max(totals)
     weights = [math.exp(t - top) for t in totals]
@@ -151,7 +162,7 @@ def rank_answers(lm: LoadedModel, worker: ComputeWorker, prompt: PreparedPrompt,
         raise PlaygroundError("no_candidates")
     items = items[:MAX_CANDIDATES]
     sep = "" if prompt.used_template or prompt.text[-1:].isspace() else " "  # completion: "Assistant: <answer>"
-    rows = continuation_logprobs(lm, worker, prompt.input_ids, [sep + c for c, _ in items])
+    rows = _continuations(lm, worker, prompt, [sep + c for c, _ in items])
     ranked = [RankedAnswer(c, sum(r) / len(r), len(r), o) for (c, o), r in zip(items, rows)]
     return sorted(ranked, key=lambda a: -a.mean_logprob)
 
@@ -174,7 +185,10 @@ def sample_answers(lm: LoadedModel, worker: ComputeWorker, prompt: PreparedPromp
                    stop: Sequence[str] = ()) -> list[str]:
     """``n`` sampled answers to the same prompt in one batched ``generate`` call (alternatives to rank); each is
     cut at the first stop sequence."""
-    answers = worker.call(_sample, lm, list(prompt.input_ids), n, max_new_tokens, temperature, seed)
+    if not getattr(lm, "has_weights", True):
+        answers = remote_views.sample(lm, prompt, n, max_new_tokens, temperature, seed, Limits())
+    else:
+        answers = worker.call(_sample, lm, list(prompt.input_ids), n, max_new_tokens, temperature, seed)
     for s in stop:
         answers = [a.split(s)[0].strip() if s.strip() else a.strip().split(s)[0].strip() for a in answers]
     return answers

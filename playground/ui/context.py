@@ -164,12 +164,17 @@ def spec_from_choice(choice: str, ctx: UIContext | None = None, request: gr.Requ
     return parse_spec(choice or default_spec().label or default_spec().ref)
 
 
-def load_or_error(ctx: UIContext, choice: str, lang: str, request: gr.Request | None = None, attention: bool = False):
-    """The loaded model for a picker value; raises ``gr.Error`` with a readable message on failure."""
+def load_or_error(ctx: UIContext, choice: str, lang: str, request: gr.Request | None = None, attention: bool = False,
+                  weights: bool = False):
+    """The loaded model for a picker value; raises ``gr.Error`` with a readable message on failure. ``weights``: the
+    view needs the model's weights and tokenizer, so a remote engine's model gets a message saying so."""
     try:
-        return ctx.engine.model(spec_from_choice(choice, ctx, request), attention=attention)
+        lm = ctx.engine.model(spec_from_choice(choice, ctx, request), attention=attention)
     except (ModelLoadError, ValueError, OSError) as exc:
         raise gr.Error(model_error(exc, lang)) from None
+    if weights and not lm.has_weights:
+        raise gr.Error(error_text(ModelLoadError("remote_no_weights", name=lm.spec.name), lang))
+    return lm
 
 
 LOAD_POLL = 1.0  # seconds between "still loading" lines
@@ -210,4 +215,6 @@ def load_visibly(ctx: UIContext, choice: str, lang: str, request: gr.Request | N
 def model_error(exc: BaseException, lang: str) -> str:
     from .strings import t
 
+    if str(getattr(exc, "code", "")).startswith("remote_"):  # a remote engine's answer: says itself what happened
+        return error_text(exc, lang)
     return t("model_error", lang, error=error_text(exc, lang))

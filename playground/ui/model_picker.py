@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gradio as gr
 
-from .. import packs
-from ..models import default_spec
+from .. import packs, remote
+from ..errors import ModelLoadError
+from ..models import ModelSpec, default_spec
 from .context import SESSION_CHOICE, UIContext, current_request, load_visibly, model_error, preset_choices, \
     register_app, session_spec, spec_from_choice
 from .events import Values, wire
@@ -17,6 +18,9 @@ def pack_label(label: str, lang: str = "en") -> str:
     for pack in packs.PACKS:
         if label == pack.label:
             return f"{pack.name} · {t('pack_badge', lang)}"
+    for name in remote.configured_names():
+        if label == ModelSpec.remote(name).label:
+            return f"{name} · {t('remote_badge', lang)}"
     return label
 
 
@@ -60,7 +64,10 @@ def build_model_picker(ctx: UIContext) -> dict[str, gr.components.Component]:
             spec = spec_from_choice(v.model, ctx, v.request)
             yield v.t("model_loading", name=spec.name)
             lm = yield from load_visibly(ctx, v.model, v.lang, v.request)
-            yield v.t("model_ready", info=lm.describe())
+            ready = v.t("model_ready", info=lm.describe())
+            if not lm.has_weights:  # say at once what a remote model can and cannot show
+                ready += "\n\n" + model_error(ModelLoadError("remote_no_weights", name=spec.name), v.lang)
+            yield ready
         except Exception as exc:  # noqa: BLE001 - a status line, never a traceback
             if ctx.startup_error and v.model == (default.label or default.ref):
                 yield v.t("startup_failed", error=ctx.startup_error)

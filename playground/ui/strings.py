@@ -45,6 +45,7 @@ EN: dict[str, str] = {
     "link_bad_value": "The link's value for {name} is not allowed here ({value}); the default is kept.",
     "link_too_long": "The link's {name} is longer than {limit} characters; it was ignored.",
     "pack_badge": "📦 offline pack",
+    "remote_badge": "🌐 remote engine",
 }
 
 ZH: dict[str, str] = {
@@ -81,6 +82,7 @@ ZH: dict[str, str] = {
     "link_bad_value": "链接里 {name} 的值在这里不允许（{value}），保留默认值。",
     "link_too_long": "链接里的 {name} 超过 {limit} 个字符，已忽略。",
     "pack_badge": "📦 离线模型包",
+    "remote_badge": "🌐 远程推理引擎",
 }
 
 

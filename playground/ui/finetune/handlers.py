@@ -120,6 +120,8 @@ def method_choices(ctx: UIContext, v: Values):
         lm = ctx.engine.model(spec_from_choice(v.model, ctx, v.request))
     except Exception:  # noqa: BLE001 - the picker shows the load error itself
         return gr.update()
+    if not lm.has_weights:
+        return gr.update()
     small = sum(p.numel() for p in lm.model.parameters()) <= ctx.engine.training.limits.full_max_params
     choices = [(v.t("fi_method_lora"), LORA)] + ([(v.t("fi_method_full"), FULL)] if small else [])
     return gr.update(choices=choices, value=v.method if small else LORA)
@@ -128,7 +130,7 @@ def method_choices(ctx: UIContext, v: Values):
 def base_model(ctx: UIContext, v: Values):
     if is_session_choice(v.model):
         raise UIError("fi_base_is_tuned")
-    lm = load_or_error(ctx, v.model, v.lang)
+    lm = load_or_error(ctx, v.model, v.lang, weights=True)
     if not lm.folder or not Path(lm.folder).is_dir():
         raise UIError("fi_not_causal")
     return lm

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import time
 from typing import Any, Iterator
 
 import gradio as gr
 
 from ...config import GenerationSettings
-from ...errors import text_in
+from ... import remote_views
+from ...distributions import view_of_top
+from ...errors import Msg, text_in
 from ...generation import GenerationDone, TokenEvent, next_token_view, prepare_prompt, stream
 from ...lab import BranchTree
 from ...plots import next_token_figure
@@ -117,7 +120,7 @@ def run_generation(ctx: UIContext, v: Values) -> Iterator[tuple]:
             if isinstance(event, GenerationDone):
                 text = event.text
                 stats = v.t("stats", n=event.new_tokens, tps=event.tokens_per_second,
-                            ttft=event.first_token_seconds or 0.0, prompt=len(prepared.input_ids),
+                            ttft=event.first_token_seconds or 0.0, prompt=event.prompt_count,
                             reason=v.t(f"reason_{event.stop_reason}"), seed=event.seed)
                 yield (base + [{"role": "assistant", "content": text}] if chat else gr.skip(),
                        text if not chat else gr.skip(), render.tokens_html(list(event.tokens), **labels),
@@ -158,12 +161,18 @@ def analyze_prompt(ctx: UIContext, v: Values, quiet: bool = False):
     settings = GENERATION.parse(v)
     lm = load_or_error(ctx, v.model, v.lang)
     prepared = prepare(ctx, lm, v)
-    logits = ctx.engine.logits_cache.get(lm, ctx.engine.worker, prepared.input_ids)
-    view = next_token_view(logits, lm.tokenizer, temperature=settings.temperature, top_k=settings.top_k,
-                           top_p=settings.top_p, min_p=settings.min_p, greedy=not settings.do_sample, top_n=15)
-    title = (v.t("nt_greedy") if not settings.do_sample else
-             v.t("nt_title", kept=view.kept, vocab=view.vocab_size, entropy=view.entropy_bits))
+    shape = dict(temperature=settings.temperature, top_k=settings.top_k, top_p=settings.top_p, min_p=settings.min_p,
+                 greedy=not settings.do_sample, top_n=15)
+    if not lm.has_weights:  # a remote engine: the top of its distribution, from a one-token request
+        view = view_of_top(remote_views.next_top(lm, prepared), **shape)
+        title = v.t("nt_remote", vocab=view.vocab_size, mass=view.known_mass, kept=view.kept)
+        chips = render.STYLE + f"<div class='pg-legend'>{html.escape(text_in(Msg('remote_no_tokenizer', name=lm.spec.name), v.lang))}</div>"
+    else:
+        logits = ctx.engine.logits_cache.get(lm, ctx.engine.worker, prepared.input_ids)
+        view = next_token_view(logits, lm.tokenizer, **shape)
+        title = (v.t("nt_greedy") if not settings.do_sample else
+                 v.t("nt_title", kept=view.kept, vocab=view.vocab_size, entropy=view.entropy_bits))
+        infos = describe_ids(lm.tokenizer, prepared.input_ids)
+        chips = render.chips_html(infos, v.t("tokens_summary", n=len(infos), chars=len(prepared.text)))
     figure = next_token_figure(view, title, (v.t("legend_model"), v.t("legend_sampler")))
-    infos = describe_ids(lm.tokenizer, prepared.input_ids)
-    chips = render.chips_html(infos, v.t("tokens_summary", n=len(infos), chars=len(prepared.text)))
     return figure, chips, prepared.text

@@ -109,7 +109,7 @@ def continue_branch(ctx: UIContext, v: Values):
     parent = tree.node(int(v.branch) if v.branch not in (None, "") else tree.nodes[-1]["id"])
     at = int(v.position or 1) - 1
     settings = h.settings_of(ctx, v)
-    lm = load_or_error(ctx, (v.tree or {}).get("model") or v.model, v.lang)
+    lm = load_or_error(ctx, (v.tree or {}).get("model") or v.model, v.lang, weights=True)
     prompt = branch_prompt(tree.prompt_ids, parent["ids"], at, int(v.alternative), lm.tokenizer)
     prompt = h.fit_prompt(ctx, lm, prompt)
     done: GenerationDone | None = None
@@ -138,7 +138,7 @@ def continue_branch(ctx: UIContext, v: Values):
 def sample(ctx: UIContext, v: Values):
     h.check_request(ctx, v)
     settings = h.settings_of(ctx, v)
-    lm = load_or_error(ctx, v.model, v.lang)
+    lm = load_or_error(ctx, v.model, v.lang, weights=True)
     prompt = h.prepare(ctx, lm, v)
     summary = sample_many(lm, ctx.engine.worker, prompt, settings, int(v.samples), bool(v.same_seed),
                           ctx.engine.limits)
@@ -161,7 +161,8 @@ def tokenizers_view(ctx: UIContext, v: Values) -> str:
     text = (v.text or "").strip() or (v.prompt or "").strip()
     h.check_text(ctx, text)
     lm = load_or_error(ctx, v.model, v.lang)
-    named = [(f"{lm.spec.name}", lm.tokenizer)] + reference_tokenizers() + ctx.extra_tokenizers()
+    own = [(f"{lm.spec.name}", lm.tokenizer)] if lm.has_weights else []  # a remote engine keeps its tokenizer
+    named = own + reference_tokenizers() + ctx.extra_tokenizers()
     results = compare_tokenizers(text, named)
     fewest = min(r.count for r in results)
     parts = []
