@@ -16,6 +16,7 @@ import json
 import logging
 import math
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
@@ -100,7 +101,7 @@ class RemoteClient:
         except httpx.TimeoutException:
             self._log(model, "timeout")
             raise RemoteError("remote_timeout", name=model, seconds=self.config.timeout) from None
-        except (httpx.ConnectError, httpx.NetworkError) as exc:
+        except (httpx.ConnectError, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
             self._log(model, f"unreachable ({type(exc).__name__})")
             raise RemoteError("remote_unreachable", name=model) from None
         except (httpx.HTTPError, json.JSONDecodeError, KeyError, TypeError, ValueError, IndexError) as exc:
@@ -151,9 +152,11 @@ class RemoteClient:
                 raise ValueError("no choices")
             return data
 
-    def stream(self, path: str, body: dict, stop: threading.Event | None = None) -> Iterator[dict]:
+    def stream(self, path: str, body: dict, stop: threading.Event | None = None,
+               deadline: float | None = None) -> Iterator[dict]:
         """The server-sent events of a streamed request, as dicts; ends at ``[DONE]``, at the end of the answer,
-        or as soon as ``stop`` is set (closing the response tells the server to stop)."""
+        or as soon as ``stop`` is set (closing the response tells the server to stop). Past ``deadline``
+        (``time.monotonic()``) it gives up with ``remote_timeout``, even if the server keeps sending keep-alives."""
         model = body.get("model", "")
         with self._errors(model):
             with self._http.stream("POST", path, json={**body, "stream": True}) as response:
@@ -161,6 +164,9 @@ class RemoteClient:
                 for line in response.iter_lines():
                     if stop is not None and stop.is_set():
                         return
+                    if deadline is not None and time.monotonic() > deadline:
+                        self._log(model, "answer took too long")
+                        raise RemoteError("remote_timeout", name=model, seconds=self.config.timeout)
                     line = line.strip()
                     if not line or line.startswith(":") or line.split(":", 1)[0] in ("event", "id", "retry"):
                         continue
@@ -221,7 +227,11 @@ class RemoteModel:
                                                     "echo": True, "logprobs": 5, "temperature": 0})
             lp = data["choices"][0].get("logprobs") or {}
             tokens, values, tops = lp.get("tokens") or [], lp.get("token_logprobs") or [], lp.get("top_logprobs")
-        except (RemoteError, KeyError, IndexError, TypeError, AttributeError):
+        except RemoteError as exc:
+            if exc.code in ("remote_refused", "remote_malformed", "remote_not_found"):
+                return "off"  # the server cannot echo prompt log-probabilities
+            raise  # busy, down or slow right now: say so, and probe again next time
+        except (KeyError, IndexError, TypeError, AttributeError):
             return "off"
         if len(tokens) < 8 or len(values) != len(tokens) or not tops:
             return "off"

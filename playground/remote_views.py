@@ -96,28 +96,35 @@ def _entries(logprobs: Any, chat: bool) -> list[tuple[str, float, list[tuple[str
     return out
 
 
-def _stream_chunks(rm: RemoteModel, path: str, body: dict, stop: threading.Event) -> Iterator[dict]:
-    """Stream, retrying once without the extra sampling fields and once without log-probabilities when the server
-    refuses the request before its first chunk (then remembering what it refused)."""
+def _stream_chunks(rm: RemoteModel, path: str, body: dict, stop: threading.Event,
+                   deadline: float | None = None) -> Iterator[dict]:
+    """Stream; when the server refuses the request before its first chunk and its message names fields it does not
+    know (the extra sampling settings, log-probabilities), retry once without them and remember that."""
+    extras = ("repeat_penalty", "repetition_penalty", "top_k", "min_p", "typical_p")
+    first_error: RemoteError | None = None
     while True:
         started = False
         try:
-            for chunk in rm.client.stream(path, body, stop):
+            for chunk in rm.client.stream(path, body, stop, deadline):
+                if not started and first_error is not None:  # the retry worked: remember what the server refuses
+                    rm.extras_ok = rm.extras_ok and not any(k in refused for k in extras)
+                    rm.has_logprobs = rm.has_logprobs and "logprobs" not in refused
                 started = True
                 yield chunk
             return
         except RemoteError as exc:
-            if started or exc.code != "remote_refused":
+            if started or exc.code != "remote_refused" or first_error is not None:
+                raise first_error or exc
+            # Retry once without the fields the server's message names (an unknown field, typically); any other
+            # refusal (a prompt too long, say) is the user's to see, and changes nothing for later requests.
+            detail = str(exc.params.get("detail", "")).lower()
+            refused = [k for k in extras + ("logprobs", "top_logprobs") if k in body and k in detail]
+            if "logprobs" in detail and "top_logprobs" in body:
+                refused.append("logprobs")
+            if not refused:
                 raise
-            extras = [k for k in ("repeat_penalty", "repetition_penalty", "top_k", "min_p", "typical_p") if k in body]
-            if extras:
-                rm.extras_ok = False
-                body = {k: v for k, v in body.items() if k not in extras}
-            elif "logprobs" in body:
-                rm.has_logprobs = False
-                body = {k: v for k, v in body.items() if k not in ("logprobs", "top_logprobs")}
-            else:
-                raise
+            first_error = exc
+            body = {k: v for k, v in body.items() if k not in refused}
 
 
 def stream(rm: RemoteModel, prompt: Any, settings: GenerationSettings, limits: Limits, stop: threading.Event,
@@ -129,7 +136,8 @@ def stream(rm: RemoteModel, prompt: Any, settings: GenerationSettings, limits: L
     body.update(max_tokens=settings.max_new_tokens, **sampling_body(rm, settings, seed))
     events: list[TokenEvent] = []
     text, first, finish, prompt_tokens = "", None, None, None
-    for chunk in _stream_chunks(rm, path, body, stop):
+    limit = settings.max_time or limits.max_time
+    for chunk in _stream_chunks(rm, path, body, stop, time.monotonic() + limit + rm.client.config.timeout):
         usage = chunk.get("usage") or {}
         prompt_tokens = usage.get("prompt_tokens", prompt_tokens)
         for choice in chunk["choices"][:1]:

