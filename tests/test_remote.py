@@ -185,3 +185,35 @@ def client_for_remote(launched_app):
     from gradio_client import Client
 
     return Client(launched_app[0], verbose=False)
+
+
+def test_scenarios_run_on_the_remote_model(remote_env, client_for_remote):
+    from test_scenarios_ui import run as run_scenario
+
+    out = run_scenario(client_for_remote, "sentiment", REMOTE_LABEL)
+    confidences = {c["label"]: c["confidence"] for c in out["label"]["confidences"]}
+    assert set(confidences) == {"positive", "negative", "neutral"} and abs(sum(confidences.values()) - 1) < 1e-6
+    assert out["text"] == "positive"  # "I absolutely love this lamp ..."
+    assert "completions API" in out["notes"]  # how a remote engine's labels were scored
+    out = run_scenario(client_for_remote, "translate", REMOTE_LABEL, max_new=12)
+    assert out["text"].strip() and "Translate" in out["prompt"] and "User:" in out["prompt"]
+    assert "tokens/s" in out["stats"]
+
+
+def test_an_engine_without_prompt_logprobs_falls_back_and_explains(remote_env, worker):
+    from playground.config import Limits
+    from playground.errors import PlaygroundError
+    from playground.models import ModelSpec
+    from playground.prompts import prepare_prompt
+    from playground.remote import RemoteConfig, get_model
+    from playground.scenarios import scoring
+    from playground.distributions import score_text
+
+    rm = get_model(ModelSpec.remote(REMOTE_NAME), RemoteConfig(remote_env, (REMOTE_NAME,), prompt_logprobs="off"))
+    assert not rm.has_prompt_logprobs
+    with pytest.raises(PlaygroundError) as info:
+        score_text(rm, worker, PARAGRAPH, Limits())
+    assert info.value.code == "remote_no_prompt_logprobs" and "困惑度" in info.value.text("zh")
+    prompt = prepare_prompt(rm, Limits(), prompt="Is the sky blue? Answer yes or no.", chat=True)
+    scores = scoring.classify(rm, worker, prompt, ["yes", "no"])
+    assert sorted(s.prob for s in scores) in ([0.0, 1.0], [0.5, 0.5])  # read from the answer, not the model's odds

@@ -8,12 +8,13 @@ Runs on the compute worker (``worker.call``); the caller's thread never touches 
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from typing import Sequence
 
 import torch
 
-from ..config import Limits
+from ..config import GenerationSettings, Limits
 from ..distributions import sequence_logprobs
 from ..errors import PlaygroundError
 from ..prompts import PreparedPrompt
@@ -128,6 +129,8 @@ def classify(lm: LoadedModel, worker: ComputeWorker, prompt: PreparedPrompt, lab
     """
     labels = list(labels)
     check_labels(labels)
+    if not getattr(lm, "has_weights", True) and not lm.has_prompt_logprobs:
+        return _classify_by_answer(lm, prompt, labels)
     if prompt.used_template:  # chat: the answer is the label and then the end of the turn
         rows = _continuations(lm, worker, prompt, labels, add_eos=True)
     else:  # completion ("Sentiment:"): the label follows after a space
@@ -139,6 +142,20 @@ def classify(lm: LoadedModel, worker: ComputeWorker, prompt: PreparedPrompt, lab
     z = sum(weights)
     scores = [LabelScore(label, w / z, t, len(r)) for label, w, t, r in zip(labels, weights, totals, rows)]
     return sorted(scores, key=lambda s: -s.prob)
+
+
+def _classify_by_answer(lm, prompt: PreparedPrompt, labels: list[str]) -> list[LabelScore]:
+    """The fallback for an engine that cannot score a given text: a short greedy answer, and the label it names
+    first (probability 1; all labels equal when it names none). The UI says these are not the model's
+    probabilities."""
+    settings = GenerationSettings(max_new_tokens=12, do_sample=False, repetition_penalty=1.0)
+    done = list(remote_views.stream(lm, prompt, settings, Limits(), threading.Event(), 0))[-1]
+    answer = done.text.lower()
+    found = sorted((answer.find(label.lower()), label) for label in labels if label.lower() in answer)
+    if not found:
+        return [LabelScore(label, 1 / len(labels), math.nan, 0) for label in labels]
+    best = found[0][1]
+    return sorted((LabelScore(label, float(label == best), math.nan, 0) for label in labels), key=lambda s: -s.prob)
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,7 @@ def run_generation(ctx: UIContext, v: Values) -> Iterator[tuple]:
             if isinstance(event, GenerationDone):
                 text = event.text
                 stats = v.t("stats", n=event.new_tokens, tps=event.tokens_per_second,
-                            ttft=event.first_token_seconds or 0.0, prompt=event.prompt_count,
+                            ttft=event.first_token_seconds or 0.0, prompt=event.prompt_count or "?",
                             reason=v.t(f"reason_{event.stop_reason}"), seed=event.seed)
                 yield (base + [{"role": "assistant", "content": text}] if chat else gr.skip(),
                        text if not chat else gr.skip(), render.tokens_html(list(event.tokens), **labels),

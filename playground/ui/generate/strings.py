@@ -70,8 +70,7 @@ EN: dict[str, str] = {
     "legend_sampler": "after sampling settings",
     "nt_title": "{kept:,} of {vocab:,} tokens can be picked · entropy {entropy:.2f} bits",
     "nt_greedy": "greedy: only the top token can be picked",
-    "nt_remote": "remote engine: its top {vocab} tokens ({mass:.0%} of the probability), reshaped among themselves · "
-                 "{kept} can be picked",
+    "nt_remote": "remote engine: top {vocab} tokens ({mass:.0%} of the probability) · {kept} can be picked",
     "tokens_summary": "{n} tokens, {chars} characters",
     "no_tokens_yet": "Generate something to see its tokens here.",
     "ppl_title": "📏 Perplexity: how surprised is the model by a text?",
@@ -164,7 +163,7 @@ ZH: dict[str, str] = {
     "legend_sampler": "采样设置之后",
     "nt_title": "{vocab:,} 个词元中有 {kept:,} 个可能被选中 · 熵 {entropy:.2f} 比特",
     "nt_greedy": "贪心解码：只会选概率最高的词元",
-    "nt_remote": "远程推理引擎：它给出的前 {vocab} 个词元（占 {mass:.0%} 的概率），在它们之间重新分配 · {kept} 个可能被选中",
+    "nt_remote": "远程推理引擎：前 {vocab} 个词元（占 {mass:.0%} 的概率）· {kept} 个可能被选中",
     "tokens_summary": "{n} 个词元，{chars} 个字符",
     "no_tokens_yet": "生成一些文字后，这里会显示它的词元。",
     "ppl_title": "📏 困惑度：模型对一段文字有多「意外」？",

@@ -16,7 +16,7 @@ import gradio as gr
 
 from ... import packs
 from ...config import GenerationSettings
-from ...errors import text_in
+from ...errors import Msg, text_in
 from ...generation import GenerationDone, PreparedPrompt, stream
 from ...scenarios import extract, registry, runner, scoring
 from ...scenarios.retrieval import Retriever
@@ -136,6 +136,8 @@ def run_scenario(ctx: UIContext, retriever: Retriever, v: Values) -> Iterator[tu
     values = cleaned.values
     tip = packs.advice(values.values(), spec.id, lm.spec.ref)  # Chinese text: the pack that knows Chinese
     notes = list(cleaned.notes) + ([tip] if tip else [])
+    if not lm.has_weights and spec.kind in ("classify", "rag"):  # how a remote engine scores (or cannot)
+        notes.append(Msg("notice_remote_scoring" if lm.has_prompt_logprobs else "notice_remote_no_scoring"))
     missing = [i.label.get(v.lang, i.label["en"]) for i in spec.inputs
                if i.kind in ("textarea", "line") and i.required and i.name not in template_names(template)]
     if missing:

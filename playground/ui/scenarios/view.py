@@ -72,4 +72,4 @@ def label_table_html(scores: Sequence[scoring.LabelScore], lang: str) -> str:
 
 def stats_line(done: GenerationDone, prepared: PreparedPrompt, lang: str) -> str:
     return t("sc_stats", lang, n=done.new_tokens, tps=done.tokens_per_second, seconds=done.seconds,
-             prompt=done.prompt_count)
+             prompt=done.prompt_count or "?")

@@ -1,0 +1,51 @@
+"""A remote model (llama.cpp's server on the bundled GGUF) in a real browser: picked from the list, it streams
+coloured tokens with alternatives and draws the next-token chart; the status line says what it cannot show."""
+
+import pytest
+
+from conftest import REMOTE_NAME
+from test_browser import ARTIFACTS, browser  # noqa: F401 (the module's Chromium fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+REMOTE_LABEL = f"{REMOTE_NAME} (remote)"
+
+
+def wait(page, js: str, timeout: int = 60_000) -> None:
+    """``page.wait_for_function``; on a timeout the screenshot and the model's status say what the page showed."""
+    try:
+        page.wait_for_function(js, timeout=timeout)
+    except Exception:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "browser-remote-failed.png"), full_page=True)
+        status = page.evaluate("(document.querySelector('#model-status') || {}).innerText")
+        choice = page.evaluate("(document.querySelector('#model-choice input') || {}).value")
+        raise AssertionError(f"waited for {js!r}; model {choice!r}, status {status!r}") from None
+
+
+def test_remote_model_in_the_browser(browser, launched_app, remote_env):  # noqa: F811
+    url, _ = launched_app
+    page = browser.new_page(viewport={"width": 1400, "height": 1100}, locale="en-US")
+    page.goto(url + "?tab=generate")
+    page.wait_for_selector("#gen-run", timeout=60_000)
+    wait(page, "document.querySelector('#model-status').innerText.includes('Ready')", 120_000)
+    page.click("#model-choice input")  # picked from the list, as a visitor does
+    page.locator("ul[role='listbox'] li", has_text="remote engine").first.click()
+    # The picker shows the badge, and the status line says what works and what needs local weights.
+    wait(page, "document.querySelector('#model-choice input').value.includes('remote engine')", 60_000)
+    wait(page, "document.querySelector('#model-status').innerText.includes('needs the model')", 60_000)
+    page.fill("#gen-prompt textarea", "Write one sentence about the sea.")
+    page.click("#gen-run")
+    wait(page, "document.querySelector('#gen-stats').innerText.includes('seed')", 120_000)
+    spans = page.locator("#gen-tokens .pg-tok")
+    assert spans.count() >= 3
+    assert "hsl(" in (spans.first.get_attribute("style") or "")  # coloured by the engine's probabilities
+    assert "model=" in (spans.first.get_attribute("data-tip") or "")  # its alternatives on hover
+    page.click("#gen-analyze")
+    page.wait_for_selector("#gen-chart .js-plotly-plot, #gen-chart .plotly", timeout=60_000)
+    wait(page, "document.querySelector('#gen-chart').innerText.includes('remote engine')", 30_000)
+    wait(page, "document.querySelector('#gen-chips').innerText.includes('tokenizer')", 30_000)
+    spans.nth(1).hover()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "browser-remote.png"), full_page=True)
+    page.close()
