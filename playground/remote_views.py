@@ -127,13 +127,20 @@ def _stream_chunks(rm: RemoteModel, path: str, body: dict, stop: threading.Event
             body = {k: v for k, v in body.items() if k not in refused}
 
 
+def generation_request(rm: RemoteModel, prompt: Any, settings: GenerationSettings, seed: int,
+                       top_n: int) -> tuple[str, dict]:
+    """The path and JSON body of one streamed generation (what ``stream`` sends, and what "Show the code" shows)."""
+    path, body = _request(rm, prompt, top_n)
+    body.update(max_tokens=settings.max_new_tokens, **sampling_body(rm, settings, seed))
+    return path, {**body, "stream": True}
+
+
 def stream(rm: RemoteModel, prompt: Any, settings: GenerationSettings, limits: Limits, stop: threading.Event,
            seed: int) -> Iterator[TokenEvent | GenerationDone]:
     """Generate on the remote engine with live token events; the last item is a ``GenerationDone``."""
     started = time.perf_counter()
-    path, body = _request(rm, prompt, limits.top_alternatives)
+    path, body = generation_request(rm, prompt, settings, seed, limits.top_alternatives)
     chat = path.startswith("chat")
-    body.update(max_tokens=settings.max_new_tokens, **sampling_body(rm, settings, seed))
     events: list[TokenEvent] = []
     text, first, finish, prompt_tokens = "", None, None, None
     limit = settings.max_time or limits.max_time

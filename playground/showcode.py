@@ -148,6 +148,33 @@ def generation_code(model: str, settings, prompt: str, chat: bool = False, syste
         "print(tokenizer.decode(new_tokens, skip_special_tokens=True))\n")
 
 
+def remote_generation_code(path: str, body: dict) -> str:
+    """The request a remote engine got for a generation (``remote_views.generation_request``), as a script that
+    streams it and prints each token with its probability. The engine's address and key are the reader's own."""
+    return (
+        "# Ask an OpenAI-compatible engine (vLLM, SGLang, TGI, llama.cpp's server...) as the Generate tab did.\n"
+        "# pip install httpx\n"
+        "import json, math, os\n\n"
+        "import httpx\n\n"
+        "BASE_URL = os.environ.get(\"BASE_URL\", \"http://localhost:8000/v1\")  # your engine's address\n"
+        "headers = {\"Authorization\": \"Bearer \" + os.environ[\"API_KEY\"]} if os.environ.get(\"API_KEY\") else {}\n"
+        f"body = {_literal(body)}\n"
+        "text = \"\"\n"
+        f"with httpx.stream(\"POST\", BASE_URL + \"/{path}\", json=body, headers=headers, timeout=60) as response:\n"
+        "    response.raise_for_status()\n"
+        "    for line in response.iter_lines():\n"
+        "        if not line.startswith(\"data:\") or line[5:].strip() == \"[DONE]\":\n"
+        "            continue\n"
+        "        choice = json.loads(line[5:])[\"choices\"][0]\n"
+        "        text += (choice.get(\"delta\") or {}).get(\"content\") or choice.get(\"text\") or \"\"\n"
+        "        logprobs = choice.get(\"logprobs\") or {}\n"
+        "        for item in logprobs.get(\"content\") or []:  # chat: one entry per token\n"
+        "            print(f\"{item['token']!r:>16} p={math.exp(item['logprob']):.3f}\")\n"
+        "        for token, value in zip(logprobs.get(\"tokens\") or [], logprobs.get(\"token_logprobs\") or []):\n"
+        "            print(f\"{token!r:>16} p={math.exp(value):.3f}\")  # completions\n"
+        "print(text)\n")
+
+
 # ----------------------------------------------------------------------------------------------- LoRA
 
 def lora_code(model: str, settings) -> str:

@@ -49,3 +49,16 @@ def test_remote_model_in_the_browser(browser, launched_app, remote_env):  # noqa
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "browser-remote.png"), full_page=True)
     page.close()
+
+
+def test_a_shared_link_to_the_remote_model_shows_its_status(browser, launched_app, remote_env):  # noqa: F811
+    """A teacher's link that picks the remote model: the status line speaks of that model, in Chinese too."""
+    from urllib.parse import quote
+
+    url, _ = launched_app
+    page = browser.new_page(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    page.goto(url + "?tab=generate&model=" + quote(REMOTE_LABEL))
+    page.wait_for_selector("#gen-run", timeout=60_000)
+    wait(page, "document.querySelector('#model-choice input').value.includes('远程推理引擎')", 60_000)
+    wait(page, "document.querySelector('#model-status').innerText.includes('需要模型权重')", 60_000)
+    page.close()

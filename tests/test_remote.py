@@ -217,3 +217,22 @@ def test_an_engine_without_prompt_logprobs_falls_back_and_explains(remote_env, w
     prompt = prepare_prompt(rm, Limits(), prompt="Is the sky blue? Answer yes or no.", chat=True)
     scores = scoring.classify(rm, worker, prompt, ["yes", "no"])
     assert sorted(s.prob for s in scores) in ([0.0, 1.0], [0.5, 0.5])  # read from the answer, not the model's odds
+
+
+def test_show_the_code_for_a_remote_model_runs_against_the_engine(remote_env, client_for_remote, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    short = {**GREEDY, "max_new_tokens": 10}
+    code = call(client_for_remote, "generate_code", mode="complete", prompt=STORY, model=REMOTE_LABEL, **short)
+    assert "httpx" in code and "localhost:8000" in code and remote_env not in code  # the server's address stays
+    script = tmp_path / "remote.py"
+    script.write_text(code, encoding="utf-8")
+    shown = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "BASE_URL": remote_env})
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    app = call(client_for_remote, "generate", **generate_args(STORY, REMOTE_LABEL, max_new_tokens=10))[1]
+    lines = shown.stdout.rstrip("\n").splitlines()
+    # The script's text is the app's greedy text (llama.cpp reusing a cached prompt may break a near tie later on).
+    assert lines[-1][:30] == app[:30] and len(lines) == 11 and " p=" in lines[0]

@@ -34,6 +34,7 @@ class UIContext:
     broadcast: Broadcast = field(default_factory=Broadcast)  # the teacher's message to every page
     teacher_token: str | None = field(default_factory=lambda: settings.read("PLAYGROUND_TEACHER_TOKEN") or None)
     teachers: set[str] = field(default_factory=set)  # session hashes that opened the teacher link
+    after_link: list = field(default_factory=list)  # page-load steps that run once a shared link is applied
 
     @property
     def generation_slots(self) -> int:

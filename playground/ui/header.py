@@ -89,7 +89,9 @@ def wire_header(ctx: UIContext, header: dict) -> None:
             gr.Warning(t(key, lang, **values))
         return updates
 
-    ctx.demo.load(open_link, None, links.outputs(), api_name=False, show_progress="hidden")
+    opened = ctx.demo.load(open_link, None, links.outputs(), api_name=False, show_progress="hidden")
+    for step in ctx.after_link:  # e.g. the model status line, about the model the link picked
+        step(opened.then)
 
     def tick(v: Values):
         """A page is still open: count it, and show the teacher's message (if any)."""

@@ -83,8 +83,10 @@ def build_model_picker(ctx: UIContext) -> dict[str, gr.components.Component]:
         return gr.update(choices=picker_choices(ctx, v.request, v.lang))
 
     wire(ctx.demo.load, page_choices, ctx.inputs(), choice, queue=False, api_name=False, show_progress="hidden")
-    # On page load: show "loading…" and then "ready" (waits for the start-up preload instead of loading twice).
-    wire(ctx.demo.load, load_model, inputs, status, concurrency_limit=None, api_name=False, show_progress="hidden")
+    # On page load: show "loading…" and then "ready" (waits for the start-up preload instead of loading twice). It
+    # runs after a shared link has set the model (``wire_header``), so the line is about the model the page shows.
+    ctx.after_link.append(lambda trigger: wire(trigger, load_model, inputs, status, concurrency_limit=None,
+                                               api_name=False, show_progress="hidden"))
     # A per-browser secret (localStorage) that lets a reloaded page re-join its session's fine-tuned model and
     # running job. It lives here, outside the tabs, because a component in a tab not yet opened is not mounted when
     # the page-load event reads it.

@@ -261,6 +261,14 @@ def code_for(ctx: UIContext, v: Values) -> str:
 
     settings = h.settings_of(ctx, v)
     spec = spec_from_choice(v.model, ctx, v.request)
+    if spec.source == "remote":  # the HTTP request the engine gets, not a local model
+        from ... import remote_views
+        from ...showcode import remote_generation_code
+
+        lm = load_or_error(ctx, v.model, v.lang)
+        seed = settings.seed if settings.seed is not None else 0
+        return remote_generation_code(*remote_views.generation_request(lm, h.prepare(ctx, lm, v), settings, seed,
+                                                                         ctx.engine.limits.top_alternatives))
     model = {"bundled": bundled.HUB_ID, "hub": spec.ref}.get(spec.source, spec.name)
     return generation_code(model, settings, v.prompt or "", chat=v.mode == h.CHAT, system=v.system or "")
 
