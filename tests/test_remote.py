@@ -236,3 +236,11 @@ def test_show_the_code_for_a_remote_model_runs_against_the_engine(remote_env, cl
     lines = shown.stdout.rstrip("\n").splitlines()
     # The script's text is the app's greedy text (llama.cpp reusing a cached prompt may break a near tie later on).
     assert lines[-1][:30] == app[:30] and len(lines) == 11 and " p=" in lines[0]
+
+
+def test_perplexity_and_comparison_panels_with_the_remote_model(remote_env, client_for_remote):
+    summary, html = call(client_for_remote, "perplexity", text=PARAGRAPH, model=REMOTE_LABEL)
+    assert "Perplexity" in summary and "33 tokens scored" in summary and "Paris" in html
+    compared = call(client_for_remote, "compare", prompt=STORY, mode="complete", a_model=REMOTE_LABEL,
+                    b_model="SmolLM2-135M-Instruct (bundled, offline)", max_new_tokens=6)
+    assert REMOTE_LABEL in " ".join(str(x) for x in compared) and "pg-tok" in str(compared[0])

@@ -30,7 +30,13 @@ def score(ctx: UIContext, v: Values):
     result = score_text(lm, ctx.engine.worker, v.text or "", ctx.engine.limits)
     mean_bits = sum(result.surprisal_bits) / len(result.surprisal_bits)
     summary = v.t("ppl_summary", ppl=result.perplexity, bits=mean_bits, n=len(result.tokens))
-    first = lm.tokenizer.decode(lm.tokenizer(v.text)["input_ids"][:1]) if len(result.tokens) else ""
+    if lm.has_weights:
+        first = lm.tokenizer.decode(lm.tokenizer(v.text)["input_ids"][:1]) if len(result.tokens) else ""
+    else:  # a remote engine's tokens: the text before the scored ones is its first token
+        joined = "".join(result.tokens)
+        first = v.text[:len(v.text) - len(joined)] if v.text.endswith(joined) else ""
+    if result.approximate:
+        summary += " " + v.t("ppl_bounded", n=result.approximate)
     return summary, render.surprisal_html(result.tokens, result.probs, result.surprisal_bits, first=first,
                                           legend=v.t("ppl_legend"), surprisal_label=v.t("surprisal"))
 

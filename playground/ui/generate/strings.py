@@ -80,6 +80,7 @@ EN: dict[str, str] = {
     "ppl_text": "Text to score",
     "ppl_run": "Score this text",
     "ppl_summary": "**Perplexity {ppl:.1f}** · mean surprisal {bits:.2f} bits per token · {n} tokens scored",
+    "ppl_bounded": "({n} tokens were outside the alternatives the remote engine returns: their probability is only an upper bound, so the perplexity is a lower bound.)",
     "ppl_legend": "probability of each token given the text before it:",
     "cmp_title": "⚖️ Compare two set-ups side by side",
     "cmp_base_instruct": "**Base vs instruct.** Put the bundled SmolLM2-135M-*Instruct* in A and *Gemma 3 270M "
@@ -172,6 +173,7 @@ ZH: dict[str, str] = {
     "ppl_text": "要评分的文字",
     "ppl_run": "给这段文字评分",
     "ppl_summary": "**困惑度 {ppl:.1f}** · 平均意外度每词元 {bits:.2f} 比特 · 共评分 {n} 个词元",
+    "ppl_bounded": "（有 {n} 个词元不在远程引擎给出的候选中，只能取上界，所以困惑度偏低。）",
     "ppl_legend": "在前文条件下每个词元的概率：",
     "cmp_title": "⚖️ 并排比较两种设置",
     "cmp_base_instruct": "**基础模型 vs 指令模型。** 在 A 中选择内置的 SmolLM2-135M-*Instruct*，在 B 中选择 "
