@@ -36,6 +36,8 @@ EN: dict[str, str] = {
                              "server's chat template is not known here).",
     "notice_remote_no_scoring": "The remote engine gives no prompt log-probabilities: the answer was generated and "
                                 "the label read from it; the probabilities are not the model's.",
+    "notice_remote_no_ranking": "The remote engine gives no prompt log-probabilities, so the answers cannot be "
+                                "ranked by the model's confidence; the generated answer is shown alone.",
 }
 
 ZH: dict[str, str] = {
@@ -60,4 +62,5 @@ ZH: dict[str, str] = {
     "notice_remote_chat": "远程推理引擎：服务器使用它自己的对话模板；文本框中显示的是发送出去的对话。",
     "notice_remote_scoring": "远程推理引擎：在下面的纯文本提示上用 completions 接口打分（这里不知道服务器的对话模板）。",
     "notice_remote_no_scoring": "远程推理引擎不返回提示词的对数概率：先生成回答，再从回答中读出标签；这些概率不是模型给出的。",
+    "notice_remote_no_ranking": "远程推理引擎不返回提示词的对数概率，因此无法按模型的置信度给答案排序；只显示生成的回答。",
 }

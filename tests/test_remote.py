@@ -244,3 +244,19 @@ def test_perplexity_and_comparison_panels_with_the_remote_model(remote_env, clie
     compared = call(client_for_remote, "compare", prompt=STORY, mode="complete", a_model=REMOTE_LABEL,
                     b_model="SmolLM2-135M-Instruct (bundled, offline)", max_new_tokens=6)
     assert REMOTE_LABEL in " ".join(str(x) for x in compared) and "pg-tok" in str(compared[0])
+
+
+def test_sampling_many_times_on_the_remote_model(remote_env, client_for_remote):
+    note, table, figure = call(client_for_remote, "sample", mode="complete", prompt=STORY, model=REMOTE_LABEL,
+                               samples=4, same_seed=False, max_new_tokens=6, do_sample=True, temperature=1.2)
+    assert "4 samples" in note and table.count("<tr>") >= 2
+
+
+def test_customer_service_without_prompt_logprobs_answers_and_says_why_unranked(remote_env, client_for_remote,
+                                                                                  monkeypatch):
+    from test_scenarios_ui import run as run_scenario
+
+    monkeypatch.setenv("PLAYGROUND_REMOTE_PROMPT_LOGPROBS", "off")  # an engine that cannot echo the prompt
+    out = run_scenario(client_for_remote, "customer_service", REMOTE_LABEL, max_new=16)
+    assert out["text"].strip() and "cannot be ranked" in out["notes"]
+    assert "tokens/s" in out["stats"]

@@ -138,7 +138,7 @@ def continue_branch(ctx: UIContext, v: Values):
 def sample(ctx: UIContext, v: Values):
     h.check_request(ctx, v)
     settings = h.settings_of(ctx, v)
-    lm = load_or_error(ctx, v.model, v.lang, weights=True)
+    lm = load_or_error(ctx, v.model, v.lang)  # a remote engine gets the N requests at once (it batches them)
     prompt = h.prepare(ctx, lm, v)
     summary = sample_many(lm, ctx.engine.worker, prompt, settings, int(v.samples), bool(v.same_seed),
                           ctx.engine.limits)

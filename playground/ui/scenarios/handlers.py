@@ -137,7 +137,8 @@ def run_scenario(ctx: UIContext, retriever: Retriever, v: Values) -> Iterator[tu
     tip = packs.advice(values.values(), spec.id, lm.spec.ref)  # Chinese text: the pack that knows Chinese
     notes = list(cleaned.notes) + ([tip] if tip else [])
     if not lm.has_weights and spec.kind in ("classify", "rag"):  # how a remote engine scores (or cannot)
-        notes.append(Msg("notice_remote_scoring" if lm.has_prompt_logprobs else "notice_remote_no_scoring"))
+        notes.append(Msg("notice_remote_scoring" if lm.has_prompt_logprobs else
+                         "notice_remote_no_scoring" if spec.kind == "classify" else "notice_remote_no_ranking"))
     missing = [i.label.get(v.lang, i.label["en"]) for i in spec.inputs
                if i.kind in ("textarea", "line") and i.required and i.name not in template_names(template)]
     if missing:
@@ -229,6 +230,10 @@ def _run_rag(ctx, retriever, lm, spec, template, system, values, settings, stop,
     answer = done.text.strip()
     out["text"] = answer
     stats = stats_line(done, prepared, lang)
+    if not lm.has_weights and not lm.has_prompt_logprobs:  # the engine cannot score answers: no ranking (noted)
+        out["stats"] = stats
+        yield out.tuple()
+        return
     out["stats"] = stats + " · " + t("sc_ranking", lang)
     yield out.tuple()
     samples = scoring.sample_answers(lm, ctx.engine.worker, prepared, n=2,
