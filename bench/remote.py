@@ -55,18 +55,21 @@ def start_server(port: int) -> subprocess.Popen:
     raise SystemExit("llama.cpp's server did not start (pip install 'llama-cpp-python[server]')")
 
 
-def plain(url: str, tokens: int) -> tuple[float, float, int]:
+def plain(url: str, tokens: int, logprobs: bool = True) -> tuple[float, float, int]:
     """(seconds, first-token seconds, tokens) for one streamed chat request read with httpx only."""
     import httpx
 
     body = {"model": NAME, "messages": [{"role": "user", "content": QUESTION}], "max_tokens": tokens,
-            "temperature": 0, "repeat_penalty": 1.0, "logprobs": True, "top_logprobs": 5, "stream": True}
+            "temperature": 0, "repeat_penalty": 1.0, "stream": True}
+    if logprobs:
+        body.update(logprobs=True, top_logprobs=5)
     started, first, n = time.perf_counter(), None, 0
     with httpx.stream("POST", url + "/chat/completions", json=body, timeout=120) as response:
         for line in response.iter_lines():
             if line.startswith("data:") and line[5:].strip() != "[DONE]":
                 choice = json.loads(line[5:])["choices"][0]
-                k = len((choice.get("logprobs") or {}).get("content") or [])
+                k = len((choice.get("logprobs") or {}).get("content") or []) if logprobs else int(
+                    bool((choice.get("delta") or {}).get("content")))
                 if k and first is None:
                     first = time.perf_counter() - started
                 n += k
@@ -108,6 +111,8 @@ def main() -> None:
         plain(url, 8)  # warm the server
         print(f"chat, greedy, {args.tokens} new tokens, logprobs with 5 alternatives; median of {args.repeats}")
         ref = measure("llama.cpp server, plain httpx stream", lambda: plain(url, args.tokens), args.repeats)
+        measure("  the same without logprobs (engine's cost)", lambda: plain(url, args.tokens, False),
+                args.repeats, ref)
         measure("llama.cpp server through the app (remote)", lambda: through_app(rm, worker, args.tokens),
                 args.repeats, ref)
         measure("local transformers fp32 through the app", lambda: through_app(lm, worker, args.tokens),
