@@ -206,6 +206,7 @@ class RemoteModel:
         self._lock = threading.Lock()
         self.extras_ok = True  # sampling settings beyond the OpenAI ones (top_k, min_p, ...) are accepted
         self.next_cache: dict = {}  # (mode, prompt) -> top tokens of the next position (small, capped)
+        self.cache_lock = threading.Lock()
 
     @property
     def has_prompt_logprobs(self) -> bool:

@@ -185,8 +185,9 @@ def next_top(rm: RemoteModel, prompt: Any, top_n: int = NEXT_TOP) -> list[tuple[
     request for one greedy token with its alternatives. Cached per prompt, so sliders only reshape it."""
     path, body = _request(rm, prompt, top_n)
     key = (path, repr(body))
-    if key in rm.next_cache:
-        return rm.next_cache[key]
+    with rm.cache_lock:
+        if key in rm.next_cache:
+            return rm.next_cache[key]
     if not rm.has_logprobs:
         raise RemoteError("remote_no_logprobs", name=rm.name)
     body.update(max_tokens=1, temperature=0.0, seed=0)
@@ -203,9 +204,10 @@ def next_top(rm: RemoteModel, prompt: Any, top_n: int = NEXT_TOP) -> list[tuple[
     tops = dict(tops)
     tops.setdefault(token, logprob)
     top = sorted(tops.items(), key=lambda x: -x[1])
-    if len(rm.next_cache) >= MAX_CACHE:
-        rm.next_cache.pop(next(iter(rm.next_cache)))
-    rm.next_cache[key] = top
+    with rm.cache_lock:
+        if len(rm.next_cache) >= MAX_CACHE:
+            rm.next_cache.pop(next(iter(rm.next_cache)))
+        rm.next_cache[key] = top
     return top
 
 

@@ -48,6 +48,23 @@ def test_remote_model_in_the_browser(browser, launched_app, remote_env):  # noqa
     spans.nth(1).hover()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "browser-remote.png"), full_page=True)
+
+    # The same picked model runs the scenarios: label scores from its prompt log-probabilities, and a translation.
+    page.click("button[role='tab']:has-text('Application scenarios')", timeout=60_000)
+    page.wait_for_selector("#sc-run", timeout=30_000)
+    for title, example, done in (("Sentiment analysis", 0, "scored by the remote engine"), ("Translation", 0,
+                                                                                           "new tokens")):
+        page.click("#sc-picker input")
+        page.click(f"ul[role='listbox'] li:has-text('{title}')")
+        page.click(f"#sc-example-{example}")
+        page.wait_for_function("document.querySelector('#sc-textarea-0 textarea').value.length > 0")
+        page.click("#sc-run")
+        wait(page, f"document.querySelector('#sc-stats').innerText.includes({done!r})", 180_000)
+        if title.startswith("Sentiment"):
+            assert "positive" in page.inner_text("#sc-label")
+            assert "completions API" in page.inner_text("#sc-notes")
+    assert page.input_value("#sc-output textarea").strip()
+    page.screenshot(path=str(ARTIFACTS / "browser-remote-scenarios.png"), full_page=True)
     page.close()
 
 

@@ -270,8 +270,8 @@ def _run_classify(ctx, retriever, lm, spec, template, system, values, settings, 
     out["label"] = {s.label: s.prob for s in scores}
     out["text"] = scores[0].label
     out["details"] = STYLE + label_table_html(scores, lang)
-    out["stats"] = t("sc_stats_score", lang, labels=len(labels), seconds=time.perf_counter() - started,
-                     prompt=len(prepared.input_ids))
+    out["stats"] = t("sc_stats_score" if lm.has_weights else "sc_stats_score_remote", lang, labels=len(labels),
+                     seconds=time.perf_counter() - started, prompt=len(prepared.input_ids))
     yield out.tuple()
 
 
