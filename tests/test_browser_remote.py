@@ -34,6 +34,12 @@ def test_remote_model_in_the_browser(browser, launched_app, remote_env):  # noqa
     # The picker shows the badge, and the status line says what works and what needs local weights.
     wait(page, "document.querySelector('#model-choice input').value.includes('remote engine')", 60_000)
     wait(page, "document.querySelector('#model-status').innerText.includes('needs the model')", 60_000)
+    # The tabs that need the weights say so at their top, before anyone clicks Run.
+    for tab in ("Attention", "Fine-tune"):
+        page.click(f"button[role='tab']:has-text('{tab}')")
+        wait(page, "[...document.querySelectorAll('.pg-remote-note')].some(e => e.offsetParent !== null && "
+                   "e.innerText.includes('needs the model'))", 30_000)
+    page.click("button[role='tab']:has-text('Generate')")
     page.fill("#gen-prompt textarea", "Write one sentence about the sea.")
     page.click("#gen-run")
     wait(page, "document.querySelector('#gen-stats').innerText.includes('seed')", 120_000)

@@ -49,6 +49,26 @@ def model_from_link(ctx: UIContext, raw: str) -> str:
     return raw
 
 
+def weights_note(ctx: UIContext) -> gr.Markdown:
+    """A note at the top of a tab that needs the model's weights (Attention, Fine-tune), shown while the picker holds
+    a remote engine's model: the tab says what it cannot do with it before anyone clicks."""
+    note = gr.Markdown(visible=False, elem_classes=["pg-remote-note"])
+
+    def show(v: Values):
+        try:
+            spec = spec_from_choice(v.model, ctx, v.request)
+        except Exception:  # noqa: BLE001 - the picker reports a bad choice itself
+            return gr.update(visible=False)
+        if spec.source != "remote":
+            return gr.update(visible=False)
+        return gr.update(value="🌐 " + model_error(ModelLoadError("remote_no_weights", name=spec.name), v.lang),
+                         visible=True)
+
+    wire(ctx.components["model"].change, show, ctx.inputs(model=ctx.components["model"]), note, queue=False,
+         api_name=False, show_progress="hidden")
+    return note
+
+
 def build_model_picker(ctx: UIContext) -> dict[str, gr.components.Component]:
     i18n = ctx.i18n
     default = default_spec()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ..model_picker import weights_note
 from ...attention import max_attention_tokens
 from ..context import UIContext
 from ..events import Values, wire
@@ -43,6 +44,7 @@ def build_attention_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
     i18n = ctx.i18n
     svc = AttentionService(ctx)
     cap = max_attention_tokens()
+    weights_note(ctx)
     gr.Markdown(i18n("at_intro"))
     with gr.Row():
         with gr.Column(scale=3):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import anyio
 import gradio as gr
 
+from ..model_picker import weights_note
 from ...finetune import TrainLimits
 from ..context import UIContext
 from ..events import Values, wire
@@ -29,6 +30,7 @@ def build_finetune_tab(ctx: UIContext) -> dict[str, gr.components.Component]:
     first_demo = next((key for _, key in demos if key.endswith("_en")), demos[-1][1])  # page load may switch to zh
     gr.HTML(f"<style>{CSS}</style>", padding=False)
     resume = ctx.components["resume"]  # made by the model picker, outside the tabs
+    weights_note(ctx)
     gr.Markdown(i18n("fi_intro"))
     with gr.Row():
         with gr.Column(scale=3):
