@@ -41,13 +41,7 @@ def prepare_prompt(lm: LoadedModel, limits: Limits, prompt: str = "", chat: bool
     notices: list[Msg] = []
     used_template = False
     if chat:
-        turns = [dict(m) for m in (messages or [])]
-        if prompt:
-            turns.append({"role": "user", "content": prompt})
-        if not turns:
-            raise PlaygroundError("chat_empty")
-        if system and system.strip():
-            turns.insert(0, {"role": "system", "content": system.strip()})
+        turns = chat_turns(prompt, messages, system)
         text, used_template = render_chat(tokenizer, turns, add_generation_prompt=True)
         if not used_template:
             notices.append(Msg("notice_no_chat_template"))
@@ -68,6 +62,18 @@ def prepare_prompt(lm: LoadedModel, limits: Limits, prompt: str = "", chat: bool
     return PreparedPrompt(text, list(ids), truncated, used_template, tuple(notices))
 
 
+def chat_turns(prompt: str, messages: Sequence[dict] | None, system: str | None) -> list[dict]:
+    """The conversation: earlier ``messages``, then ``prompt`` as the newest user turn, after ``system`` if given."""
+    turns = [dict(m) for m in (messages or [])]
+    if prompt:
+        turns.append({"role": "user", "content": prompt})
+    if not turns:
+        raise PlaygroundError("chat_empty")
+    if system and system.strip():
+        turns.insert(0, {"role": "system", "content": system.strip()})
+    return turns
+
+
 def remote_prompt(prompt: str = "", chat: bool = False, messages: Sequence[dict] | None = None,
                   system: str | None = None) -> PreparedPrompt:
     """The input for a remote engine, which has its own tokenizer and chat template: the conversation (chat) or the
@@ -76,13 +82,7 @@ def remote_prompt(prompt: str = "", chat: bool = False, messages: Sequence[dict]
         if not prompt.strip():
             raise PlaygroundError("prompt_empty")
         return PreparedPrompt(prompt, [])
-    turns = [{"role": m["role"], "content": m["content"]} for m in (messages or [])]
-    if prompt:
-        turns.append({"role": "user", "content": prompt})
-    if not turns:
-        raise PlaygroundError("chat_empty")
-    if system and system.strip():
-        turns.insert(0, {"role": "system", "content": system.strip()})
+    turns = chat_turns(prompt, messages, system)
     text = "".join(f"{m['role'].capitalize()}: {m['content']}\n\n" for m in turns) + "Assistant:"
     return PreparedPrompt(text, [], 0, False, (Msg("notice_remote_chat"),), tuple(turns))
 

@@ -102,6 +102,7 @@ def _stream_chunks(rm: RemoteModel, path: str, body: dict, stop: threading.Event
     know (the extra sampling settings, log-probabilities), retry once without them and remember that."""
     extras = ("repeat_penalty", "repetition_penalty", "top_k", "min_p", "typical_p")
     first_error: RemoteError | None = None
+    refused: list[str] = []
     while True:
         started = False
         try:
